@@ -68,7 +68,10 @@ class GradModeGuard {
 // Called by every op after computing `output` from `inputs`: when grad mode is on
 // and an input requires grad, attaches a Node with the given backward rule and
 // returns output marked requires_grad. Otherwise returns output unchanged.
-Tensor record(const char* name, Tensor output, const TensorList& inputs, BackwardFn backward);
+// `output` must be a fresh tensor handle made by the op. With save_output the rule
+// can use ctx.output (e.g. exp, tanh, sigmoid reuse their result).
+Tensor record(const char* name, Tensor output, const TensorList& inputs, BackwardFn backward,
+              bool save_output = false);
 
 struct GradOptions {
   // Build a graph of the gradient (needed to differentiate it again).
