@@ -2,7 +2,9 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
 
+#include "cli/cli.h"
 #include "gradlab/error.h"
 
 namespace gradlab {
@@ -11,7 +13,12 @@ int bench_main(int argc, char** argv);  // src/bench/bench.cpp
 
 static void usage(std::ostream& os) {
   os << "usage: gradlab <command> [args]\n"
-        "  bench [--filter NAME] [--threads N]   performance suite (JSON lines)\n";
+        "  run CONFIG.json [--set key.path=value]... [--profile NAME] [--out DIR] [--resume]\n"
+        "                  [--save-params 0,100,...] [--quiet]\n"
+        "  sweep CONFIG.json [--shard I/N] [--out DIR] [--set ...] [--profile NAME]\n"
+        "  validate CONFIG.json [--set ...] [--profile NAME]\n"
+        "  list                                   experiment kinds, models, data sources\n"
+        "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n";
 }
 
 int main(int argc, char** argv) {
@@ -19,20 +26,25 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return 2;
   }
+  const std::string cmd = argv[1];
   try {
-    if (std::strcmp(argv[1], "bench") == 0) return gradlab::bench_main(argc - 1, argv + 1);
-    if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+    if (cmd == "run") return gradlab::cli::cmd_run(argc - 1, argv + 1);
+    if (cmd == "sweep") return gradlab::cli::cmd_sweep(argc - 1, argv + 1);
+    if (cmd == "validate") return gradlab::cli::cmd_validate(argc - 1, argv + 1);
+    if (cmd == "list") return gradlab::cli::cmd_list(argc - 1, argv + 1);
+    if (cmd == "bench") return gradlab::bench_main(argc - 1, argv + 1);
+    if (cmd == "--help" || cmd == "help" || cmd == "-h") {
       usage(std::cout);
       return 0;
     }
-    std::cerr << "gradlab: unknown command '" << argv[1] << "'\n";
+    std::cerr << "gradlab: unknown command '" << cmd << "'\n";
     usage(std::cerr);
     return 2;
   } catch (const gradlab::Error& e) {
-    std::cerr << "gradlab: " << e.what() << "\n";
+    std::cerr << "gradlab " << cmd << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "gradlab: internal error: " << e.what() << "\n";
+    std::cerr << "gradlab " << cmd << ": internal error: " << e.what() << "\n";
     return 1;
   }
 }

@@ -1,0 +1,42 @@
+// gradlab/optim.h — optimizers and learning-rate schedules, PyTorch-equivalent.
+//
+// Each optimizer updates parameters in place (under no_grad) given their gradients,
+// with the exact update rule of the PyTorch optimizer of the same name (docs/models.md
+// cites each), so one step agrees with torch.optim to rounding. State (moments,
+// step counts) can be saved and restored for checkpoints that resume bit-for-bit.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gradlab/tensor.h"
+
+namespace gradlab {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual std::string type() const = 0;
+  // One update with learning rate lr (the schedule is applied by the caller).
+  virtual void step(TensorList& params, const TensorList& grads, double lr) = 0;
+  // Named state tensors (e.g. "exp_avg.3") for checkpoints, and scalar state.
+  virtual std::map<std::string, Tensor> state_tensors() const = 0;
+  virtual void load_state_tensors(const std::map<std::string, Tensor>& state) = 0;
+  virtual nlohmann::json state_json() const { return nlohmann::json::object(); }
+  virtual void load_state_json(const nlohmann::json&) {}
+  // For edge-of-stability plots: the stability threshold of this optimizer on a
+  // quadratic with the given lr (2/lr for GD, (2+2β)/lr for heavy-ball momentum), or
+  // a negative value when there is no such simple threshold (Adam).
+  virtual double stability_threshold(double lr) const { return 2.0 / lr; }
+};
+
+std::unique_ptr<Optimizer> build_optimizer(const nlohmann::json& optim_cfg);
+
+// Learning rate at step t (0-based) for base lr and the optim.schedule block.
+double scheduled_lr(const nlohmann::json& optim_cfg, int64_t step, int64_t total_steps);
+
+}  // namespace gradlab

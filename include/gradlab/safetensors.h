@@ -1,0 +1,36 @@
+// gradlab/safetensors.h — read and write the safetensors format.
+//
+// Layout (the format's published spec): 8-byte little-endian header length N, then N
+// bytes of JSON {"name": {"dtype": "F32"|"F64"|"I64", "shape": [...], "data_offsets":
+// [begin, end]}, ..., "__metadata__": {string: string}}, then the raw little-endian
+// tensor bytes (offsets relative to the end of the header). PyTorch loads these with
+// safetensors.torch.load_file, or tests read them with a few lines of Python.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gradlab/tensor.h"
+
+namespace gradlab {
+
+// Writes atomically (temp file + rename). Tensors are written in the given order.
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+struct SafetensorsFile {
+  std::vector<std::pair<std::string, Tensor>> tensors;  // in file offset order
+  std::map<std::string, std::string> metadata;
+  const Tensor* find(const std::string& name) const;
+};
+// IOError naming the file and the problem (missing, truncated, bad header, bad dtype).
+SafetensorsFile load_safetensors(const std::string& path);
+
+// Write bytes to path atomically: path.tmp then rename (a crash leaves the old file).
+void write_file_atomic(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
+}  // namespace gradlab

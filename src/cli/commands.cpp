@@ -1,0 +1,207 @@
+// gradlab run | sweep | validate | list (DESIGN.md §2).
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "gradlab/config.h"
+#include "gradlab/data.h"
+#include "gradlab/experiment.h"
+#include "gradlab/loss.h"
+#include "gradlab/nn.h"
+
+namespace gradlab::cli {
+
+namespace {
+
+struct Args {
+  std::string config_path;
+  ResolveOptions resolve;
+  std::string out;
+  bool resume = false;
+  std::vector<int64_t> save_params;
+  std::string shard;
+  bool quiet = false;
+};
+
+// Parses the options shared by run/sweep/validate; `allowed` names the flags that apply.
+Args parse_args(const char* command, int argc, char** argv, const std::string& allowed) {
+  Args a;
+  auto need = [&](int& i, const char* flag) -> std::string {
+    if (i + 1 >= argc) fail<ConfigError>(command, ": ", flag, " needs a value");
+    return argv[++i];
+  };
+  auto check = [&](const std::string& flag) {
+    if (allowed.find(flag) == std::string::npos)
+      fail<ConfigError>(command, ": option ", flag, " does not apply (options: ", allowed, ")");
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0) check(s);
+    if (s == "--set") a.resolve.sets.push_back(need(i, "--set"));
+    else if (s == "--profile") a.resolve.profile = need(i, "--profile");
+    else if (s == "--out") a.out = need(i, "--out");
+    else if (s == "--resume") a.resume = true;
+    else if (s == "--quiet") a.quiet = true;
+    else if (s == "--shard") a.shard = need(i, "--shard");
+    else if (s == "--save-params") {
+      std::stringstream ss(need(i, "--save-params"));
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        try {
+          size_t used = 0;
+          long long v = std::stoll(item, &used);
+          if (used != item.size() || v < 0) throw std::invalid_argument(item);
+          a.save_params.push_back(v);
+        } catch (const std::exception&) {
+          fail<ConfigError>(command, ": --save-params expects step numbers like 0,100,500; got \"",
+                            item, "\"");
+        }
+      }
+    } else if (s.rfind("--", 0) == 0) {
+      fail<ConfigError>(command, ": unknown option ", s);
+    } else if (a.config_path.empty()) {
+      a.config_path = s;
+    } else {
+      fail<ConfigError>(command, ": unexpected argument \"", s, "\" (one config file expected)");
+    }
+  }
+  if (a.config_path.empty()) fail<ConfigError>(command, ": a config file is required");
+  return a;
+}
+
+std::string stem(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = base.rfind('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+std::string timestamp() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+  return buf;
+}
+
+void on_sigint(int) {
+  request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+// A folder name for a sweep point: keep letters, digits and . _ - =, everything else '_'.
+std::string safe_id(const std::string& id) {
+  std::string out;
+  for (char c : id)
+    out.push_back((std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                   c == '-' || c == '=')
+                      ? c
+                      : '_');
+  return out;
+}
+
+}  // namespace
+
+int cmd_run(int argc, char** argv) {
+  Args a = parse_args("run", argc, argv, "--set --profile --out --resume --save-params --quiet");
+  Json user = load_config_file(a.config_path);
+  if (user.contains("sweep"))
+    std::cerr << "gradlab run: the config has a sweep block; running its base point (use "
+                 "`gradlab sweep` for all points)\n";
+  Json config = resolve_config(user, a.resolve);
+  if (a.out.empty()) {
+    if (a.resume) fail<ConfigError>("run: --resume needs --out DIR (the run to continue)");
+    a.out = "runs/" + stem(a.config_path) + "-" + timestamp();
+  }
+  std::signal(SIGINT, on_sigint);
+  RunOptions opt;
+  opt.out_dir = a.out;
+  opt.resume = a.resume;
+  opt.save_params_steps = a.save_params;
+  opt.progress = !a.quiet;
+  Json summary = run_experiment(config, opt);
+  std::cout << summary.dump() << "\n";
+  std::string status = summary.value("status", "");
+  if (status == "interrupted") return 130;
+  return 0;
+}
+
+int cmd_sweep(int argc, char** argv) {
+  Args a = parse_args("sweep", argc, argv, "--set --profile --out --shard --quiet");
+  Json user = load_config_file(a.config_path);
+  std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
+  if (!a.shard.empty()) {
+    auto [i, n] = parse_shard(a.shard);
+    points = shard(points, i, n);
+  }
+  if (a.out.empty()) a.out = "runs/" + stem(a.config_path) + "-sweep-" + timestamp();
+  std::signal(SIGINT, on_sigint);
+  const std::string sweep_path = a.out + "/sweep.jsonl";
+  for (size_t p = 0; p < points.size(); ++p) {
+    const SweepPoint& pt = points[p];
+    std::string dir = a.out + "/runs/" + safe_id(pt.id);
+    if (file_exists(dir + "/summary.json")) {
+      Json done = Json::parse(read_file(dir + "/summary.json"));
+      if (done.value("status", "") != "interrupted") {
+        std::cerr << "sweep: " << pt.id << " already finished, skipped\n";
+        continue;
+      }
+    }
+    std::cerr << "sweep: point " << (p + 1) << "/" << points.size() << ": " << pt.id << "\n";
+    RunOptions opt;
+    opt.out_dir = dir;
+    opt.progress = !a.quiet;
+    opt.resume = file_exists(dir + "/checkpoint/state.json") && file_exists(dir + "/config.json");
+    Json summary = run_experiment(pt.config, opt);
+    Json row = Json::object();
+    row["id"] = pt.id;
+    for (auto it = pt.overrides.begin(); it != pt.overrides.end(); ++it) {
+      row[it.key()] = it.value();
+      std::string last = it.key().substr(it.key().find_last_of('.') + 1);
+      if (!row.contains(last)) row[last] = it.value();
+    }
+    for (auto it = summary.begin(); it != summary.end(); ++it)
+      if (!row.contains(it.key())) row[it.key()] = it.value();
+    std::ofstream f(sweep_path, std::ios::app);
+    if (!f) fail<IOError>("cannot append to ", sweep_path);
+    f << row.dump() << "\n";
+    if (summary.value("status", "") == "interrupted") return 130;
+  }
+  return 0;
+}
+
+int cmd_validate(int argc, char** argv) {
+  Args a = parse_args("validate", argc, argv, "--set --profile");
+  Json user = load_config_file(a.config_path);
+  Json config = resolve_config(user, a.resolve);
+  std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
+  std::cout << "ok: " << a.config_path << ": kind " << config.value("kind", "?") << ", "
+            << points.size() << (points.size() == 1 ? " run" : " runs") << "\n";
+  return 0;
+}
+
+int cmd_list(int, char**) {
+  auto section = [](const char* title, const std::vector<std::pair<std::string, std::string>>& items) {
+    std::cout << title << ":\n";
+    for (const auto& [name, doc] : items) {
+      std::string pad = name.size() < 20 ? std::string(20 - name.size(), ' ') : " ";
+      std::cout << "  " << name << pad << doc << "\n";
+    }
+  };
+  section("experiment kinds", experiment_kinds());
+  section("models", model_types());
+  section("data sources", data_sources());
+  section("synthetic generators", synthetic_generators());
+  section("losses", loss_names());
+  return 0;
+}
+
+}  // namespace gradlab::cli

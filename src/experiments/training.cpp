@@ -1,0 +1,397 @@
+// Supervised training experiment (see training.h).
+#include "experiments/training.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "gradlab/autograd.h"
+#include "gradlab/ops.h"
+#include "gradlab/safetensors.h"
+#include "gradlab/spectrum.h"
+
+namespace gradlab {
+
+namespace {
+
+DType parse_dtype(const Json& cfg) {
+  std::string d = cfg.value("dtype", "float32");
+  if (d == "float32") return DType::F32;
+  if (d == "float64") return DType::F64;
+  fail<ConfigError>("dtype: expected \"float32\" or \"float64\", got \"", d, "\"");
+}
+
+Device parse_device(const Json& cfg) {
+  std::string d = cfg.value("device", "cpu");
+  if (d == "cpu") return Device::CPU;
+  if (d == "cuda") {
+    if (!device_available(Device::CUDA)) backend(Device::CUDA);  // throws a DeviceError saying why
+    return Device::CUDA;
+  }
+  if (d == "auto") {
+    if (device_available(Device::CUDA)) return Device::CUDA;
+    std::cerr << "gradlab: device auto: no CUDA GPU available, running on the CPU\n";
+    return Device::CPU;
+  }
+  fail<ConfigError>("device: expected \"cpu\", \"cuda\" or \"auto\", got \"", d, "\"");
+}
+
+Json rng_to_json(const Rng& r) {
+  Rng::State s = r.get_state();
+  return {{"state", s.state}, {"inc", s.inc}, {"has_cached_normal", s.has_cached_normal},
+          {"cached_normal", s.cached_normal}};
+}
+void rng_from_json(Rng& r, const Json& j) {
+  r.set_state({j["state"].get<uint64_t>(), j["inc"].get<uint64_t>(),
+               j["has_cached_normal"].get<bool>(), j["cached_normal"].get<double>()});
+}
+
+double global_norm(const TensorList& ts) {
+  double s = 0;
+  for (const Tensor& t : ts) {
+    NoGradGuard ng;
+    s += sum(square(t.to(DType::F64))).item();
+  }
+  return std::sqrt(s);
+}
+
+void put_finite(Json& row, const char* key, double v) {
+  if (std::isfinite(v)) row[key] = v;
+}
+
+}  // namespace
+
+Targets select_targets(const Targets& t, const Tensor& rows) {
+  Targets out;
+  if (t.index.defined()) {
+    Tensor idx = t.index;
+    out.index = index_select(idx, 0, rows);
+  }
+  if (t.dense.defined()) out.dense = index_select(t.dense, 0, rows);
+  return out;
+}
+
+TrainingExperiment::TrainingExperiment(const Json& config)
+    : config_(config),
+      batch_rng_(config.value("seed", 0), 2),
+      dropout_rng_(config.value("seed", 0), 3) {
+  dtype_ = parse_dtype(config);
+  device_ = parse_device(config);
+  const uint64_t seed = config.value("seed", 0);
+  data_ = load_dataset(config.at("data"), seed);
+  loss_kind_ = parse_loss(config.at("loss").get<std::string>());
+
+  // Inputs: token ids stay integers for sequence models, everything else in dtype.
+  const bool tokens = config.at("data").value("source", "") == "text";
+  auto inputs = [&](const DataSplit& s) {
+    Shape shape{s.n};
+    shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());
+    if (tokens) {
+      std::vector<int64_t> ids(s.x.begin(), s.x.end());
+      return from_indices(ids, shape, device_);
+    }
+    return from_vector(s.x, shape, dtype_, device_);
+  };
+  auto targets = [&](const DataSplit& s) {
+    Targets t;
+    if (data_.is_regression()) {
+      t.dense = from_vector(s.y, {s.n, data_.target_dim}, dtype_, device_);
+      return t;
+    }
+    Shape shape{s.n};
+    shape.insert(shape.end(), data_.label_shape.begin(), data_.label_shape.end());
+    t.index = from_indices(s.labels, shape, device_);
+    bool onehot = needs_dense_targets(loss_kind_) || data_.targets == TargetEncoding::onehot;
+    if (onehot && data_.label_shape.empty()) {
+      std::vector<double> oh(static_cast<size_t>(s.n * data_.num_classes), 0.0);
+      for (int64_t i = 0; i < s.n; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
+      t.dense = from_vector(oh, {s.n, data_.num_classes}, dtype_, device_);
+    }
+    return t;
+  };
+  if (data_.train.n == 0) fail<ConfigError>("data: the training set is empty");
+  x_train_ = inputs(data_.train);
+  t_train_ = targets(data_.train);
+  if (data_.test.n > 0) {
+    x_test_ = inputs(data_.test);
+    t_test_ = targets(data_.test);
+  }
+  if (is_binary_margin_loss(loss_kind_) && data_.num_classes != 2)
+    fail<ConfigError>("loss ", loss_name(loss_kind_), " is binary: choose exactly two classes ",
+                      "(data.classes), the data set has ", data_.num_classes);
+
+  ModelContext mctx;
+  mctx.input_shape = data_.input_shape;
+  mctx.output_dim = data_.is_regression()            ? data_.target_dim
+                    : is_binary_margin_loss(loss_kind_) ? 1
+                                                        : data_.num_classes;
+  mctx.dtype = dtype_;
+  mctx.device = device_;
+  mctx.vocab = tokens ? data_.num_classes : 0;  // text: ids index the vocabulary
+  Rng init_rng(seed, 1);
+  model_ = build_model(config.at("model"), mctx, init_rng);
+  if (config.at("model").contains("init_from")) {
+    std::string path = config["model"]["init_from"].get<std::string>();
+    SafetensorsFile f = load_safetensors(path);
+    for (size_t i = 0; i < model_->params().size(); ++i) {
+      const std::string& name = model_->names()[i];
+      const Tensor* t = f.find(name);
+      if (!t) fail<ConfigError>("model.init_from: ", path, " has no tensor '", name, "'");
+      if (t->shape() != model_->params()[i].shape())
+        fail<ShapeError>("model.init_from: tensor '", name, "' in ", path, " has shape ",
+                         t->shape_str(), ", the model expects ", model_->params()[i].shape_str());
+      NoGradGuard ng;
+      model_->params()[i].assign_(*t);
+    }
+  }
+  optimizer_ = build_optimizer(config.at("optim"));
+
+  const Json& train = config.at("train");
+  const Json& bs = train.at("batch_size");
+  if (bs.is_string()) {
+    batch_size_ = 0;
+  } else {
+    batch_size_ = bs.get<int64_t>();
+    if (batch_size_ <= 0 || batch_size_ > data_.train.n)
+      fail<ConfigError>("train.batch_size: ", batch_size_, " is outside [1, ", data_.train.n,
+                        "] (the training set size) — use \"full\" for full-batch GD");
+    if (batch_size_ == data_.train.n) batch_size_ = 0;
+  }
+  int64_t per_epoch = batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
+  total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
+                                         : train.at("epochs").get<int64_t>() * per_epoch;
+  log_every_ = train.value("log_every", 1);
+}
+
+std::string TrainingExperiment::description() const {
+  return config_.value("kind", "") + ": " + model_->type() + " (" +
+         std::to_string(model_->num_params()) + " parameters) on " + data_.description;
+}
+
+void TrainingExperiment::evaluate(const Tensor& x, const Targets& t, double& loss,
+                                  double& acc) const {
+  NoGradGuard ng;
+  Tensor out = model_->forward(model_->params(), x);
+  loss = compute_loss(loss_kind_, out, t).item();
+  acc = accuracy(loss_kind_, out, t);
+}
+
+Tensor TrainingExperiment::full_train_loss(const TensorList& params) const {
+  return compute_loss(loss_kind_, model_->forward(params, x_train_), t_train_);
+}
+
+std::optional<Json> TrainingExperiment::step() {
+  if (done()) return std::nullopt;
+  TensorList& params = model_->params();
+  Tensor xb = x_train_;
+  Targets tb = t_train_;
+  if (batch_size_ > 0) {
+    const int64_t n = data_.train.n;
+    if (epoch_pos_ == 0) epoch_order_ = batch_rng_.permutation(n);
+    int64_t take = std::min(batch_size_, n - epoch_pos_);
+    std::vector<int64_t> rows(epoch_order_.begin() + epoch_pos_,
+                              epoch_order_.begin() + epoch_pos_ + take);
+    epoch_pos_ = epoch_pos_ + take >= n ? 0 : epoch_pos_ + take;
+    Tensor r = from_indices(rows, {take}, device_);
+    xb = index_select(x_train_, 0, r);
+    tb = select_targets(t_train_, r);
+  }
+  ForwardOptions fo;
+  fo.training = true;
+  fo.dropout_rng = &dropout_rng_;
+  Tensor out = model_->forward(params, xb, fo);
+  Tensor loss = compute_loss(loss_kind_, out, tb);
+  double loss_value = loss.item();
+
+  const int64_t sharp_every = config_.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
+  const bool log = step_ % log_every_ == 0 || step_ == total_steps_ - 1 ||
+                   (sharp_every > 0 && step_ % sharp_every == 0);
+  std::optional<Json> row;
+  if (!std::isfinite(loss_value)) {
+    diverged_ = true;
+    divergence_reason_ = std::string("training loss became ") +
+                         (std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
+                         std::to_string(step_);
+    row = Json{{"step", step_}};
+    ++step_;
+    return row;
+  }
+  TensorList grads = grad(loss, params, {false, true});
+  const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  if (log) {
+    Json r = Json::object();
+    r["step"] = step_;
+    if (batch_size_ == 0) {
+      put_finite(r, "loss", loss_value);
+      r["train_acc"] = accuracy(loss_kind_, out, tb);
+    } else {
+      double l, a;
+      evaluate(x_train_, t_train_, l, a);
+      put_finite(r, "loss", l);
+      if (a >= 0) r["train_acc"] = a;
+    }
+    if (!data_.is_regression() && r.contains("train_acc") && r["train_acc"].get<double>() < 0)
+      r.erase("train_acc");
+    if (x_test_.defined()) {
+      double l, a;
+      evaluate(x_test_, t_test_, l, a);
+      put_finite(r, "test_loss", l);
+      if (a >= 0) r["test_acc"] = a;
+    }
+    put_finite(r, "grad_norm", global_norm(grads));
+    put_finite(r, "param_norm", global_norm(params));
+    r["lr"] = lr;
+    add_probes(r);
+    row = r;
+  }
+  {
+    NoGradGuard ng;
+    optimizer_->step(params, grads, lr);
+  }
+  ++step_;
+  return row;
+}
+
+void TrainingExperiment::add_probes(Json& row) {
+  const Json& probe = config_.value("probe", Json::object());
+  const int64_t every = probe.value("sharpness_every", 0);
+  if (every <= 0 || step_ % every != 0) return;
+  // Sharpness of the full training loss (or of its first probe_examples examples).
+  Tensor x = x_train_;
+  Targets t = t_train_;
+  const Json& pe = probe.value("probe_examples", Json("all"));
+  if (pe.is_number_integer() && pe.get<int64_t>() < data_.train.n) {
+    std::vector<int64_t> rows(static_cast<size_t>(pe.get<int64_t>()));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+    Tensor r = from_indices(rows, {static_cast<int64_t>(rows.size())}, device_);
+    x = index_select(x_train_, 0, r);
+    t = select_targets(t_train_, r);
+  }
+  LossFn loss_fn = [&](const TensorList& p) {
+    return compute_loss(loss_kind_, model_->forward(p, x), t);
+  };
+  LanczosOptions opt;
+  opt.top_k = probe.value("top_k", 1);
+  opt.iterations = probe.value("lanczos_iters", 20);
+  opt.seed = static_cast<uint64_t>(config_.value("seed", 0)) * 1000003ULL + static_cast<uint64_t>(step_);
+  int64_t n = total_numel(model_->params());
+  opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
+  opt.top_k = std::min(opt.top_k, opt.iterations);
+  EigenResult eig = lanczos_top_k(hessian_operator(loss_fn, model_->params()), n, opt);
+  row["sharpness"] = eig.values.at(0);
+  row["eigs"] = eig.values;
+  double lr = row.value("lr", 0.0);
+  if (lr > 0) {
+    double th = optimizer_->stability_threshold(lr);
+    if (th > 0) row["threshold"] = th;
+  }
+}
+
+Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
+  Json s = Json::object();
+  s["kind"] = config_.value("kind", "");
+  s["n_params"] = model_->num_params();
+  s["n_train"] = data_.train.n;
+  s["n_test"] = data_.test.n;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (!it->contains("loss")) continue;
+    s["final_loss"] = (*it)["loss"];
+    for (const char* k : {"train_acc", "test_loss", "test_acc"})
+      if (it->contains(k)) s[std::string("final_") + k] = (*it)[k];
+    break;
+  }
+  // Edge-of-stability figures (Cohen et al. 2021), when sharpness was probed.
+  std::vector<const Json*> probed;
+  for (const Json& r : rows)
+    if (r.contains("sharpness") && r.contains("threshold")) probed.push_back(&r);
+  if (!probed.empty()) {
+    double threshold = (*probed.front())["threshold"].get<double>();
+    s["threshold"] = threshold;
+    s["initial_sharpness"] = (*probed.front())["sharpness"];
+    Json eos = nullptr;
+    for (const Json* r : probed)
+      if ((*r)["sharpness"].get<double>() >= 0.95 * (*r)["threshold"].get<double>()) {
+        eos = (*r)["step"];
+        break;
+      }
+    s["eos_step"] = eos;
+    if (!eos.is_null()) {
+      int64_t settle = config_.value("/probe/settle_steps"_json_pointer, Json(300)).get<int64_t>();
+      int64_t from = eos.get<int64_t>() + settle;
+      std::vector<double> ratios;
+      for (const Json* r : probed)
+        if ((*r)["step"].get<int64_t>() >= from)
+          ratios.push_back((*r)["sharpness"].get<double>() / (*r)["threshold"].get<double>());
+      if (!ratios.empty()) {
+        std::vector<double> sorted = ratios;
+        std::sort(sorted.begin(), sorted.end());
+        size_t m = sorted.size();
+        s["post_eos_median_ratio"] =
+            m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+        double mean = 0;
+        for (double v : ratios) mean += v;
+        s["post_eos_mean_ratio"] = mean / static_cast<double>(m);
+        s["post_eos_max_ratio"] = sorted.back();
+      }
+      // Fraction of logged post-EoS steps whose loss rose since the previous logged step.
+      int64_t ups = 0, count = 0;
+      double prev = NAN;
+      for (const Json& r : rows) {
+        if (!r.contains("loss")) continue;
+        double l = r["loss"].get<double>();
+        if (r["step"].get<int64_t>() > eos.get<int64_t>() && std::isfinite(prev)) {
+          ++count;
+          ups += l > prev;
+        }
+        prev = l;
+      }
+      if (count > 0) s["post_eos_loss_increase_fraction"] = static_cast<double>(ups) / count;
+    }
+  }
+  return s;
+}
+
+void TrainingExperiment::save_state(NamedTensors& tensors, Json& state) const {
+  for (size_t i = 0; i < model_->params().size(); ++i)
+    tensors.emplace_back("param." + model_->names()[i], model_->params()[i]);
+  for (const auto& [k, t] : optimizer_->state_tensors()) tensors.emplace_back("optim." + k, t);
+  state["step"] = step_;
+  state["batch_rng"] = rng_to_json(batch_rng_);
+  state["dropout_rng"] = rng_to_json(dropout_rng_);
+  state["epoch_order"] = epoch_order_;
+  state["epoch_pos"] = epoch_pos_;
+  state["optimizer"] = optimizer_->state_json();
+  state["diverged"] = diverged_;
+  state["divergence_reason"] = divergence_reason_;
+}
+
+void TrainingExperiment::load_state(const SafetensorsFile& f, const Json& state) {
+  NoGradGuard ng;
+  for (size_t i = 0; i < model_->params().size(); ++i) {
+    const Tensor* t = f.find("param." + model_->names()[i]);
+    if (!t) fail<IOError>("checkpoint: missing parameter '", model_->names()[i], "'");
+    model_->params()[i].assign_(*t);
+  }
+  std::map<std::string, Tensor> opt;
+  for (const auto& [k, t] : f.tensors)
+    if (k.rfind("optim.", 0) == 0) opt[k.substr(6)] = t.to(device_);
+  optimizer_->load_state_tensors(opt);
+  optimizer_->load_state_json(state.value("optimizer", Json::object()));
+  step_ = state.at("step").get<int64_t>();
+  rng_from_json(batch_rng_, state.at("batch_rng"));
+  rng_from_json(dropout_rng_, state.at("dropout_rng"));
+  epoch_order_ = state.at("epoch_order").get<std::vector<int64_t>>();
+  epoch_pos_ = state.at("epoch_pos").get<int64_t>();
+  diverged_ = state.value("diverged", false);
+  divergence_reason_ = state.value("divergence_reason", "");
+}
+
+NamedTensors TrainingExperiment::named_params() const {
+  NamedTensors out;
+  for (size_t i = 0; i < model_->params().size(); ++i)
+    out.emplace_back(model_->names()[i], model_->params()[i]);
+  return out;
+}
+
+}  // namespace gradlab

@@ -1,0 +1,131 @@
+// safetensors reader/writer and atomic file helpers (see include/gradlab/safetensors.h).
+#include "gradlab/safetensors.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace gradlab {
+
+namespace {
+const char* st_dtype(DType t) { return t == DType::F32 ? "F32" : t == DType::F64 ? "F64" : "I64"; }
+
+DType parse_dtype(const std::string& s, const std::string& path, const std::string& name) {
+  if (s == "F32") return DType::F32;
+  if (s == "F64") return DType::F64;
+  if (s == "I64") return DType::I64;
+  fail<IOError>(path, ": tensor '", name, "' has dtype ", s,
+                " (supported: F32, F64, I64)");
+}
+
+void put_u64_le(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) fail<IOError>("cannot write ", tmp, " (does the folder exist and is it writable?)");
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.flush();
+    if (!f) fail<IOError>("failed writing ", tmp, " (disk full?)");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    fail<IOError>("cannot rename ", tmp, " to ", path);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail<IOError>("cannot open ", path, " (file not found or not readable)");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  // Host copies, contiguous (the format stores row-major little-endian data).
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::string body;
+  for (const auto& [name, t] : tensors) {
+    if (header.contains(name)) fail<IOError>(path, ": duplicate tensor name '", name, "'");
+    Tensor c = t.detach().to(Device::CPU).contiguous();
+    size_t bytes = static_cast<size_t>(c.numel()) * dtype_size(c.dtype());
+    size_t begin = body.size();
+    body.append(static_cast<const char*>(c.raw_data()), bytes);
+    header[name] = {{"dtype", st_dtype(c.dtype())},
+                    {"shape", c.shape()},
+                    {"data_offsets", {begin, begin + bytes}}};
+  }
+  std::string h = header.dump();
+  while ((h.size() + 8) % 8 != 0) h.push_back(' ');  // align the data to 8 bytes
+  std::string out;
+  put_u64_le(out, h.size());
+  out += h;
+  out += body;
+  write_file_atomic(path, out);
+}
+
+const Tensor* SafetensorsFile::find(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+SafetensorsFile load_safetensors(const std::string& path) {
+  std::string data = read_file(path);
+  if (data.size() < 8) fail<IOError>(path, ": truncated safetensors file (", data.size(), " bytes)");
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
+  if (n > data.size() - 8)
+    fail<IOError>(path, ": header length ", n, " exceeds the file size ", data.size());
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(data.begin() + 8, data.begin() + 8 + static_cast<int64_t>(n));
+  } catch (const nlohmann::json::exception& e) {
+    fail<IOError>(path, ": safetensors header is not valid JSON (", e.what(), ")");
+  }
+  if (!header.is_object()) fail<IOError>(path, ": safetensors header is not a JSON object");
+  size_t base = 8 + n;
+  SafetensorsFile out;
+  std::vector<std::pair<uint64_t, std::pair<std::string, Tensor>>> ordered;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") {
+      for (auto m = it->begin(); m != it->end(); ++m)
+        out.metadata[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
+      continue;
+    }
+    const auto& e = *it;
+    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
+      fail<IOError>(path, ": entry '", it.key(), "' lacks dtype/shape/data_offsets");
+    DType dt = parse_dtype(e["dtype"].get<std::string>(), path, it.key());
+    Shape shape = e["shape"].get<Shape>();
+    auto offs = e["data_offsets"].get<std::vector<uint64_t>>();
+    if (offs.size() != 2 || offs[1] < offs[0])
+      fail<IOError>(path, ": entry '", it.key(), "' has invalid data_offsets");
+    uint64_t want = static_cast<uint64_t>(shape_numel(shape)) * dtype_size(dt);
+    if (offs[1] - offs[0] != want)
+      fail<IOError>(path, ": entry '", it.key(), "' has ", offs[1] - offs[0], " bytes but shape ",
+                    shape_str(shape), " of ", dtype_name(dt), " needs ", want);
+    if (base + offs[1] > data.size())
+      fail<IOError>(path, ": truncated: entry '", it.key(), "' ends at byte ", base + offs[1],
+                    " but the file has ", data.size());
+    Tensor t = empty(shape, dt, Device::CPU);
+    if (want) std::memcpy(t.raw_data(), data.data() + base + offs[0], want);
+    ordered.push_back({offs[0], {it.key(), t}});
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& o : ordered) out.tensors.push_back(std::move(o.second));
+  return out;
+}
+
+}  // namespace gradlab

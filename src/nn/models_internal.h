@@ -1,0 +1,44 @@
+// Shared pieces of the model implementations in src/nn (not public API).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gradlab/nn.h"
+
+namespace gradlab {
+class Rng;
+
+namespace nn_detail {
+
+enum class Activation { Relu, Tanh, Elu, Gelu, Silu, Softplus, Identity };
+Activation parse_activation(const std::string& name);
+Tensor activate(Activation a, const Tensor& x);
+const char* torch_activation(Activation a);  // "nn.ReLU()", ...
+
+// Parameter initialisation per model.init / model.init_scale (PyTorch defaults by default).
+class Init {
+ public:
+  Init(const nlohmann::json& model_cfg, Rng& rng, DType dtype, Device device);
+  Tensor weight(const Shape& shape, int64_t fan_in);  // Linear / Conv2d weight
+  Tensor bias(const Shape& shape, int64_t fan_in);    // Linear / Conv2d bias
+  Tensor constant(const Shape& shape, double value);  // LayerNorm weight/bias
+  Tensor normal(const Shape& shape, double std);      // embeddings, tokens
+
+ private:
+  Rng& rng_;
+  DType dtype_;
+  Device device_;
+  std::string mode_;
+  double scale_ = 1.0;
+};
+
+}  // namespace nn_detail
+
+// vit, transformer_lm, lstm (src/nn/sequence_models.cpp); null for other types.
+std::unique_ptr<Model> build_sequence_model(const std::string& type, const nlohmann::json& cfg,
+                                            const ModelContext& ctx, Rng& rng);
+
+}  // namespace gradlab
