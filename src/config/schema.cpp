@@ -22,6 +22,11 @@ const std::vector<Json> kKinds = {"edge_of_stability", "quadratic_gd",   "svm_ma
                                   "implicit_bias",     "double_descent", "random_labels",
                                   "central_flow",      "scaling_laws",   "grokking",
                                   "mode_connectivity", "sparse_parity"};
+// Every kind but quadratic_gd trains a model on data: data.*, model.* and loss apply to them.
+const std::vector<Json> kModelKinds = {"edge_of_stability", "svm_margin",        "implicit_bias",
+                                       "double_descent",    "random_labels",     "central_flow",
+                                       "scaling_laws",      "grokking",          "mode_connectivity",
+                                       "sparse_parity"};
 const std::vector<Json> kActivations = {"relu", "tanh",     "elu",     "gelu",
                                         "silu", "softplus", "identity"};
 const std::vector<Json> kAllOptimizers = {"gd",    "sgd",     "momentum", "nesterov",     "adam",
@@ -43,14 +48,16 @@ std::vector<KeySpec> top_level_keys() {
           "training loss: mse = ½‖f(x) − y‖² summed over outputs, mean over examples; mse_mean "
           "= torch.nn.MSELoss; logistic, exponential, hinge, squared_hinge are binary (y = ±1)")
           .one_of({"mse", "mse_mean", "cross_entropy", "logistic", "exponential", "hinge",
-                   "squared_hinge"}),
+                   "squared_hinge"})
+          .when("kind", kModelKinds),
   };
 }
 
 std::vector<KeySpec> model_keys() {
   return {
       key("model.type", T::String, required, "the network (docs/models.md: its PyTorch definition)")
-          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features"}),
+          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features"})
+          .when("kind", kModelKinds),
       key("model.widths", T::IntList, required, "hidden layer widths; [] is a linear model")
           .at_least(1)
           .when("model.type", {"mlp"}),
@@ -123,13 +130,16 @@ std::vector<KeySpec> model_keys() {
       key("model.init", T::String, "pytorch",
           "pytorch = torch.nn's defaults (U(±1/√fan_in)); normal = N(0, 1/fan_in) weights and "
           "zero biases; zeros")
-          .one_of({"pytorch", "normal", "zeros"}),
+          .one_of({"pytorch", "normal", "zeros"})
+          .when("kind", kModelKinds),
       key("model.init_scale", T::Number, 1.0,
           "multiplies every initial weight (lazy vs rich regime, Chizat et al. 2019)")
-          .at_least(0),
+          .at_least(0)
+          .when("kind", kModelKinds),
       key("model.init_from", T::Path, required,
           "safetensors file of initial parameters (PyTorch state_dict names)")
-          .optional(),
+          .optional()
+          .when("kind", kModelKinds),
   };
 }
 
@@ -169,6 +179,11 @@ std::vector<KeySpec> optim_keys() {
       key("optim.weight_decay", T::Number, 0.01, "decoupled weight decay (Loshchilov & Hutter)")
           .at_least(0)
           .when("optim.type", {"adamw"}),
+      key("optim.substeps", T::Int, 4,
+          "Runge–Kutta (RK4) substeps per step of length optim.lr; RK4 needs "
+          "(lr / substeps) · sharpness < 2.785 to stay stable")
+          .at_least(1)
+          .when("optim.type", {"gradient_flow"}),
       key("optim.schedule.type", T::String, "constant",
           "learning-rate schedule: step multiplies by gamma every step_size steps, cosine "
           "anneals to min_lr over training, warmup ramps up linearly then stays")
@@ -237,6 +252,18 @@ std::vector<KeySpec> kind_specific_keys() {
           .one_of({"inf"})
           .at_least(0)
           .when("kind", {"svm_margin"}),
+      key("quadratic.eigenvalues", T::NumberList, required,
+          "spectrum λ of A in f(x) = ½ xᵀAx (one entry per dimension); L = max λ")
+          .items(1)
+          .when("kind", {"quadratic_gd"}),
+      key("quadratic.rotate", T::Bool, false,
+          "A = Q diag(λ) Qᵀ with a seeded random orthogonal Q (else A = diag(λ))")
+          .when("kind", {"quadratic_gd"}),
+      key("quadratic.x0", T::NumberList, required,
+          "starting point x₀ (one entry per dimension); absent: seeded N(0, 1) entries")
+          .items(1)
+          .optional()
+          .when("kind", {"quadratic_gd"}),
   };
 }
 
@@ -255,9 +282,14 @@ std::vector<KeySpec> meta_keys() {
 
 ConfigSchema build_schema() {
   ConfigSchema schema;
-  for (auto section : {top_level_keys, data_keys, model_keys, optim_keys, train_keys, probe_keys,
-                       kind_specific_keys, meta_keys}) {
-    for (KeySpec& spec : section()) schema.keys.push_back(std::move(spec));
+  auto append = [&schema](std::vector<KeySpec> section) {
+    for (KeySpec& spec : section) schema.keys.push_back(std::move(spec));
+  };
+  append(top_level_keys());
+  append(data_keys(kModelKinds));
+  for (auto section : {model_keys, optim_keys, train_keys, probe_keys, kind_specific_keys,
+                       meta_keys}) {
+    append(section());
   }
   schema.exactly_one_of = {{"train.steps", "train.epochs"}};
   return schema;
