@@ -39,6 +39,10 @@ struct Node : std::enable_shared_from_this<Node> {
   Shape output_shape;
   DType output_dtype = DType::F32;
   bool is_leaf() const { return !backward; }
+  // Releases the graph behind this node iteratively: a long chain (an LSTM unrolled over
+  // thousands of steps) would otherwise be freed by nested destructor calls, one stack
+  // frame per node, and overflow the (small, in WASM) stack.
+  ~Node();
 };
 
 // ---- grad mode -------------------------------------------------------------------

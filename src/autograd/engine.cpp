@@ -32,6 +32,44 @@ std::shared_ptr<Node> node_of(const Tensor& t) {
 }
 }  // namespace
 
+// Deferred destruction. Destroying a node releases its children and its backward closure
+// (whose captured tensors hold more nodes); done naively each release nests one more
+// destructor call. Instead the outermost ~Node drains a work list, and any ~Node that
+// runs while it does only moves its parts onto the list, so the stack depth stays
+// constant however long the graph is.
+namespace {
+struct Graveyard {
+  bool draining = false;
+  std::vector<std::shared_ptr<Node>> nodes;
+  std::vector<BackwardFn> closures;
+  std::vector<Tensor> tensors;
+};
+thread_local Graveyard g_graveyard;
+}  // namespace
+
+Node::~Node() {
+  Graveyard& g = g_graveyard;
+  for (auto& child : next)
+    if (child) g.nodes.push_back(std::move(child));
+  if (backward) g.closures.push_back(std::move(backward));
+  if (saved_output.defined()) g.tensors.push_back(std::move(saved_output));
+  if (g.draining) return;
+  g.draining = true;
+  while (!g.nodes.empty() || !g.closures.empty() || !g.tensors.empty()) {
+    if (!g.closures.empty()) {
+      BackwardFn f = std::move(g.closures.back());
+      g.closures.pop_back();
+    } else if (!g.tensors.empty()) {
+      Tensor t = std::move(g.tensors.back());
+      g.tensors.pop_back();
+    } else {
+      std::shared_ptr<Node> n = std::move(g.nodes.back());
+      g.nodes.pop_back();
+    }
+  }
+  g.draining = false;
+}
+
 bool grad_enabled() { return g_grad_enabled; }
 
 NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }

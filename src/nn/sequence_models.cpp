@@ -1,0 +1,46 @@
+// Sequence and attention models — vit (vit.cpp), transformer_lm (transformer_lm.cpp), lstm
+// (lstm.cpp) — their dispatch, shared input checks, and the model-type table for
+// `gradlab list`.
+#include "nn/sequence_models.h"
+
+#include "gradlab/nn.h"
+#include "nn/models_internal.h"
+
+namespace gradlab {
+
+namespace nn_detail {
+
+void require_float_input(const Tensor& x, const char* model, const char* expected) {
+  if (x.dtype() == DType::I64)
+    fail<DTypeError>(model, ": input ", x.shape_str(), " is int64, expected ", expected,
+                     " as float32/float64");
+}
+
+void require_token_input(const Tensor& x, const char* model, const char* expected) {
+  if (x.dtype() != DType::I64)
+    fail<DTypeError>(model, ": input ", x.shape_str(), " is ", dtype_name(x.dtype()), ", expected ",
+                     expected, " as int64 (data.source text gives token ids)");
+}
+
+}  // namespace nn_detail
+
+std::unique_ptr<Model> build_sequence_model(const std::string& type, const nlohmann::json& cfg,
+                                            const ModelContext& ctx, Rng& rng) {
+  if (type == "vit") return nn_detail::make_vit(cfg, ctx, rng);
+  if (type == "transformer_lm") return nn_detail::make_transformer_lm(cfg, ctx, rng);
+  if (type == "lstm") return nn_detail::make_lstm(cfg, ctx, rng);
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::string>> model_types() {
+  return {
+      {"mlp", "fully connected: Linear layers with an activation between them"},
+      {"linear", "a single Linear layer (logistic regression, SVM-style models)"},
+      {"cnn", "Conv2d + activation (+ 2x2 pooling) blocks, then a Linear head"},
+      {"vit", "Vision Transformer: patch embedding, pre-norm attention blocks, class-token head"},
+      {"transformer_lm", "causal decoder-only transformer language model (next-token logits)"},
+      {"lstm", "stacked LSTM (torch.nn.LSTM) over tokens, sequences or image rows; Linear head"},
+  };
+}
+
+}  // namespace gradlab
