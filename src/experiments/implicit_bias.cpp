@@ -1,0 +1,273 @@
+// implicit_bias: gradient descent's implicit bias toward the max-margin direction.
+//
+// Soudry, Hoffer, Nacson, Gunasekar & Srebro 2018 ("The implicit bias of gradient descent on
+// separable data", JMLR 19): GD on a loss with an exponential tail (logistic, exponential)
+// for a linear model without bias on linearly separable data has ‖w_t‖ → ∞ and
+// w_t/‖w_t‖ → ŵ/‖ŵ‖, ŵ the hard-margin SVM solution of min ‖w‖² s.t. yᵢwᵀxᵢ ≥ 1, with the
+// angle closing only like 1/log t. The reference ŵ is solved once, at construction, by
+// gradlab's SMO solver with the linear kernel and *no bias* (fit_bias = false) — the model
+// trained here is homogeneous, so the SVM must be too.
+//
+// Model f(x) = wᵀx, w₀ = 0. Loss L(w) = (1/n) Σᵢ ℓ(yᵢwᵀxᵢ), ℓ(u) = log(1 + e^{−u}) (logistic)
+// or e^{−u} (exponential). optim.type: gd (w ← w − η∇L), normalized_gd (w ← w − η∇L/‖∇L‖,
+// cf. Nacson et al. 2019 who show normalised steps close the angle much faster), adam
+// (Kingma & Ba 2015 with optim.betas / optim.eps; bias-corrected). Eigen vectors, float64:
+// 10⁵ steps on a few hundred 2-D points take well under a second.
+//
+// Rows at step t (the iterate before update t, as quadratic_gd): loss, normalized_margin
+// = minᵢ yᵢwᵀxᵢ/‖w‖, one_minus_cos and angle (radians) between w and ŵ, w_norm, grad_norm,
+// lr. Logged at t = 0, on a geometric grid (t = ⌈1.25ᵏ⌉, so a log-t plot is evenly
+// sampled), every train.log_every steps, and at the last step. Margin and angle are
+// absent while w = 0.
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "experiments/svm_experiments.h"
+#include "gradlab/data.h"
+#include "gradlab/error.h"
+#include "gradlab/optim.h"
+#include "gradlab/svm.h"
+
+namespace gradlab {
+
+svm::Options implicit_bias_svm_options(const Json& config);  // svm_margin.cpp
+
+namespace {
+
+constexpr double kGeometricRatio = 1.25;  // grid of logged steps
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+class ImplicitBiasExperiment : public Experiment {
+ public:
+  explicit ImplicitBiasExperiment(const Json& config) : config_(config) {
+    const std::string loss = config.at("loss").get<std::string>();
+    if (loss != "logistic" && loss != "exponential")
+      fail<ConfigError>("loss: implicit_bias uses a loss with an exponential tail, \"logistic\" or "
+                        "\"exponential\" (Soudry et al. 2018), got \"", loss, "\"");
+    exponential_ = loss == "exponential";
+    const Json& model = config.at("model");
+    if (model.value("type", "") != "linear")
+      fail<ConfigError>("model.type: implicit_bias trains a linear model (\"linear\"), got \"",
+                        model.value("type", ""), "\"");
+    if (model.value("bias", false))
+      fail<ConfigError>("model.bias: implicit_bias trains f(x) = wᵀx without bias (the theorem's "
+                        "homogeneous model); set model.bias: false");
+    const Json& optim = config.at("optim");
+    type_ = optim.at("type").get<std::string>();
+    if (type_ != "gd" && type_ != "normalized_gd" && type_ != "adam")
+      fail<ConfigError>("optim.type: implicit_bias runs gd, normalized_gd or adam, got \"", type_,
+                        "\"");
+    if (optim.value("momentum", 0.0) != 0 || optim.value("weight_decay", 0.0) != 0)
+      fail<ConfigError>("optim: implicit_bias needs optim.momentum = 0 and optim.weight_decay = 0 "
+                        "(weight decay would cap ‖w‖ and remove the implicit bias)");
+    if (type_ == "adam") {
+      std::vector<double> betas = optim.value("betas", std::vector<double>{0.9, 0.999});
+      beta1_ = betas.at(0);
+      beta2_ = betas.at(1);
+      eps_ = optim.value("eps", 1e-8);
+    }
+    const Json& train = config.at("train");
+    if (!train.contains("steps"))
+      fail<ConfigError>("train.steps: implicit_bias counts steps (train.epochs has no meaning here)");
+    total_steps_ = train.at("steps").get<int64_t>();
+    log_every_ = train.value("log_every", 10);
+
+    data_ = load_dataset(config.at("data"), config.value("seed", 0));
+    n_ = data_.train.n;
+    d_ = data_.input_size();
+    std::vector<double> y = svm_signed_labels(data_.train.labels, data_.num_classes, "implicit_bias");
+    // Z = diag(y) X (n, d): every quantity below needs only the products yᵢxᵢ.
+    z_.resize(n_, d_);
+    for (int64_t i = 0; i < n_; ++i)
+      for (int64_t c = 0; c < d_; ++c) z_(i, c) = y[i] * data_.train.x[i * d_ + c];
+
+    svm::Options so = implicit_bias_svm_options(config);
+    so.kernel.type = svm::KernelType::linear;
+    so.C = std::numeric_limits<double>::infinity();
+    so.fit_bias = false;
+    try {
+      svm_ = svm::solve(data_.train.x, y, d_, so);
+    } catch (const ValueError& e) {
+      fail<ValueError>("implicit_bias: the reference hard-margin SVM (linear, no bias) failed — the "
+                       "data must be separable by a hyperplane through the origin: ", e.what());
+    }
+    w_hat_ = Eigen::Map<const Eigen::VectorXd>(svm_.w.data(), d_);
+    w_ = Eigen::VectorXd::Zero(d_);
+    m_ = Eigen::VectorXd::Zero(d_);
+    v_ = Eigen::VectorXd::Zero(d_);
+  }
+
+  int64_t total_steps() const override { return total_steps_; }
+  int64_t steps_done() const override { return step_; }
+  bool diverged() const override { return diverged_; }
+  std::string divergence_reason() const override { return reason_; }
+
+  std::optional<Json> step() override {
+    if (done()) return std::nullopt;
+    // Margins uᵢ = yᵢwᵀxᵢ; ℓ'(u) = −σ(−u) (logistic) or −e^{−u} (exponential).
+    const Eigen::VectorXd u = z_ * w_;
+    Eigen::VectorXd dl(n_);
+    double loss = 0;
+    for (int64_t i = 0; i < n_; ++i) {
+      if (exponential_) {
+        const double e = std::exp(-u[i]);
+        loss += e;
+        dl[i] = -e;
+      } else {
+        // log(1 + e^{−u}) and σ(−u), evaluated without overflow for either sign of u.
+        loss += u[i] > 0 ? std::log1p(std::exp(-u[i])) : -u[i] + std::log1p(std::exp(u[i]));
+        dl[i] = u[i] > 0 ? -std::exp(-u[i]) / (1 + std::exp(-u[i])) : -1 / (1 + std::exp(u[i]));
+      }
+    }
+    loss /= double(n_);
+    const Eigen::VectorXd grad = z_.transpose() * dl / double(n_);  // (d) ∇L
+    const double gnorm = grad.norm();
+    const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+    const bool blown = !std::isfinite(loss) || !std::isfinite(gnorm);
+
+    std::optional<Json> row;
+    if (blown || log_now()) {
+      Json r = Json::object();
+      r["step"] = step_;
+      if (std::isfinite(loss)) r["loss"] = loss;
+      const double wn = w_.norm();
+      r["w_norm"] = wn;
+      if (wn > 0 && std::isfinite(wn)) {
+        r["normalized_margin"] = u.minCoeff() / wn;
+        // 1 − cos via ½‖a − b‖² of the unit vectors: no cancellation near cos = 1.
+        const double omc = 0.5 * (w_ / wn - w_hat_ / w_hat_.norm()).squaredNorm();
+        r["one_minus_cos"] = omc;
+        r["angle"] = 2 * std::asin(std::min(1.0, std::sqrt(omc / 2)));  // ‖a − b‖ = 2 sin(θ/2)
+      }
+      r["grad_norm"] = gnorm;
+      r["lr"] = lr;
+      row = r;
+    }
+    if (blown) {
+      diverged_ = true;
+      reason_ = "the loss or its gradient became non-finite at step " + std::to_string(step_) +
+                " (lower optim.lr; the exponential loss overflows for large negative margins)";
+      return row;
+    }
+    if (type_ == "gd") {
+      w_ -= lr * grad;
+    } else if (type_ == "normalized_gd") {
+      if (gnorm > 0) w_ -= (lr / gnorm) * grad;
+    } else {  // adam, bias-corrected (PyTorch's formula)
+      const double t = double(step_ + 1);
+      m_ = beta1_ * m_ + (1 - beta1_) * grad;
+      v_ = beta2_ * v_ + (1 - beta2_) * grad.cwiseProduct(grad);
+      const double c1 = 1 - std::pow(beta1_, t), c2 = 1 - std::pow(beta2_, t);
+      w_.array() -= lr / c1 * m_.array() / ((v_.array() / c2).sqrt() + eps_);
+    }
+    ++step_;
+    return row;
+  }
+
+  Json summary(const std::vector<Json>& rows) const override {
+    Json s = Json::object();
+    s["kind"] = "implicit_bias";
+    s["optimizer"] = type_;
+    s["loss"] = exponential_ ? "exponential" : "logistic";
+    s["svm_w"] = svm_.w;
+    s["svm_margin"] = svm_.margin;  // ρ = 1/‖ŵ‖, the best normalised margin achievable
+    s["svm_support_indices"] = svm_.support;
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (!it->contains("one_minus_cos")) continue;
+      s["final_step"] = (*it)["step"];
+      s["final_one_minus_cos"] = (*it)["one_minus_cos"];
+      s["final_angle"] = (*it)["angle"];
+      s["final_normalized_margin"] = (*it)["normalized_margin"];
+      s["final_w_norm"] = (*it)["w_norm"];
+      if (it->contains("loss")) s["final_loss"] = (*it)["loss"];
+      break;
+    }
+    s["w"] = std::vector<double>(w_.data(), w_.data() + d_);
+    return s;
+  }
+
+  void save_state(NamedTensors& tensors, Json& state) const override {
+    auto vec = [&](const Eigen::VectorXd& v) {
+      return from_vector(std::vector<double>(v.data(), v.data() + v.size()), {d_}, DType::F64);
+    };
+    tensors.emplace_back("w", vec(w_));
+    tensors.emplace_back("adam_m", vec(m_));
+    tensors.emplace_back("adam_v", vec(v_));
+    state["step"] = step_;
+    state["next_geometric"] = next_geometric_;
+    state["diverged"] = diverged_;
+    state["divergence_reason"] = reason_;
+  }
+
+  void load_state(const SafetensorsFile& f, const Json& state) override {
+    auto get = [&](const char* name, Eigen::VectorXd& out) {
+      const Tensor* t = f.find(name);
+      if (!t) fail<IOError>("checkpoint: missing tensor '", name, "' (implicit_bias)");
+      std::vector<double> v = t->to_vector();
+      if (static_cast<int64_t>(v.size()) != d_)
+        fail<IOError>("checkpoint: ", name, " has ", v.size(), " entries, the data have ", d_,
+                      " features");
+      out = Eigen::Map<Eigen::VectorXd>(v.data(), d_);
+    };
+    get("w", w_);
+    get("adam_m", m_);
+    get("adam_v", v_);
+    step_ = state.at("step").get<int64_t>();
+    next_geometric_ = state.value("next_geometric", int64_t{1});
+    diverged_ = state.value("diverged", false);
+    reason_ = state.value("divergence_reason", "");
+  }
+
+  NamedTensors named_params() const override {
+    return {{"weight", from_vector(std::vector<double>(w_.data(), w_.data() + d_), {1, d_},
+                                   DType::F64)}};
+  }
+
+  std::string description() const override {
+    std::ostringstream os;
+    os << "implicit_bias: " << type_ << " on " << (exponential_ ? "exponential" : "logistic")
+       << " loss, linear model without bias, " << data_.description << "; SVM margin "
+       << svm_.margin << " (" << svm_.support.size() << " support vectors)";
+    return os.str();
+  }
+
+ private:
+  // Step 0, the geometric grid (1, 2, 3, 4, 5, 7, 9, 12, ...: next = max(g + 1, ⌈1.25 g⌉)),
+  // every log_every, and the last step. Called once per step, so no grid point is skipped.
+  bool log_now() {
+    bool geo = false;
+    if (step_ >= next_geometric_) {
+      geo = step_ == next_geometric_;
+      while (next_geometric_ <= step_)
+        next_geometric_ = std::max<int64_t>(
+            next_geometric_ + 1, static_cast<int64_t>(std::ceil(next_geometric_ * kGeometricRatio)));
+    }
+    return step_ == 0 || geo || step_ % log_every_ == 0 || step_ == total_steps_ - 1;
+  }
+
+  Json config_;
+  bool exponential_ = false;
+  std::string type_;
+  double beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8;
+  int64_t total_steps_ = 0, log_every_ = 10, step_ = 0;
+  int64_t next_geometric_ = 1;
+  Dataset data_;
+  int64_t n_ = 0, d_ = 0;
+  RowMatrix z_;                       // (n, d) yᵢxᵢ
+  svm::Model svm_;                    // hard margin, linear, no bias
+  Eigen::VectorXd w_hat_, w_, m_, v_;  // (d) ŵ, w, Adam moments
+  bool diverged_ = false;
+  std::string reason_;
+};
+
+}  // namespace
+
+std::unique_ptr<Experiment> make_implicit_bias(const Json& config) {
+  return std::make_unique<ImplicitBiasExperiment>(config);
+}
+
+}  // namespace gradlab
