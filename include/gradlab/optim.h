@@ -6,6 +6,7 @@
 // step counts) can be saved and restored for checkpoints that resume bit-for-bit.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,12 +18,24 @@
 
 namespace gradlab {
 
+// The gradient of the training loss at arbitrary parameters (shaped like them), for
+// optimizers that evaluate it away from the current point (gradient flow's RK4 stages).
+using GradientFn = std::function<TensorList(const TensorList& params)>;
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual std::string type() const = 0;
   // One update with learning rate lr (the schedule is applied by the caller).
   virtual void step(TensorList& params, const TensorList& grads, double lr) = 0;
+  // Optimizers that need gradients at other points than params (gradient_flow) return
+  // true; the caller then calls step_with_gradient_fn, with grads = the gradient at params
+  // and gradient_at evaluating it anywhere. Called under no_grad, like step().
+  virtual bool needs_gradient_fn() const { return false; }
+  virtual void step_with_gradient_fn(TensorList& params, const TensorList& grads, double lr,
+                                     const GradientFn& /*gradient_at*/) {
+    step(params, grads, lr);
+  }
   // Named state tensors (e.g. "exp_avg.3") for checkpoints, and scalar state.
   virtual std::map<std::string, Tensor> state_tensors() const = 0;
   virtual void load_state_tensors(const std::map<std::string, Tensor>& state) = 0;
@@ -30,7 +43,7 @@ class Optimizer {
   virtual void load_state_json(const nlohmann::json&) {}
   // For edge-of-stability plots: the stability threshold of this optimizer on a
   // quadratic with the given lr (2/lr for GD, (2+2β)/lr for heavy-ball momentum), or
-  // a negative value when there is no such simple threshold (Adam).
+  // a negative value when there is no such simple threshold (Adam, gradient flow).
   virtual double stability_threshold(double lr) const { return 2.0 / lr; }
 };
 

@@ -8,4 +8,6 @@ int cmd_run(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_validate(int argc, char** argv);
 int cmd_list(int argc, char** argv);
+int cmd_report(int argc, char** argv);  // report.cpp
+int cmd_data(int argc, char** argv);
 }  // namespace gradlab::cli

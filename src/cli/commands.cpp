@@ -1,4 +1,4 @@
-// gradlab run | sweep | validate | list (DESIGN.md §2).
+// gradlab run | sweep | validate | list (DESIGN.md §2), and data (export the data set).
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "experiments/double_descent.h"
 #include "gradlab/config.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
@@ -175,6 +176,17 @@ int cmd_sweep(int argc, char** argv) {
     f << row.dump() << "\n";
     if (summary.value("status", "") == "interrupted") return 130;
   }
+  // Kinds with a sweep-level figure (double_descent: where the interpolation threshold and the
+  // test-error / ‖W‖ peaks lie) get it in sweep_summary.json, from every row of sweep.jsonl.
+  if (file_exists(sweep_path)) {
+    std::vector<Json> rows;
+    std::ifstream f(sweep_path);
+    for (std::string line; std::getline(f, line);)
+      if (!line.empty()) rows.push_back(Json::parse(line));
+    Json sweep_summary = double_descent_sweep_summary(rows);
+    if (!sweep_summary.is_null())
+      write_file_atomic(a.out + "/sweep_summary.json", sweep_summary.dump(2) + "\n");
+  }
   return 0;
 }
 
@@ -185,6 +197,40 @@ int cmd_validate(int argc, char** argv) {
   std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
   std::cout << "ok: " << a.config_path << ": kind " << config.value("kind", "?") << ", "
             << points.size() << (points.size() == 1 ? " run" : " runs") << "\n";
+  return 0;
+}
+
+// The data set a config's `data` block and seed give, exactly as the experiment loads it
+// (before the runner casts it to the config's dtype), as safetensors: x_train [n, *input_shape]
+// F64; y_train [n, *label_shape] I64 class / token ids, or [n, target_dim] F64 regression
+// targets; x_test / y_test likewise when the test split is not empty. For debugging, export to
+// NumPy/PyTorch, and the native-vs-WASM bit-identity test (tests/python/test_wasm_parity.py).
+int cmd_data(int argc, char** argv) {
+  Args a = parse_args("data", argc, argv, "--set --profile --out");
+  if (a.out.empty()) fail<ConfigError>("data: --out FILE.safetensors is required");
+  Json config = resolve_config(load_config_file(a.config_path), a.resolve);
+  if (!config.contains("data"))
+    fail<ConfigError>("data: the config (kind ", config.value("kind", "?"), ") has no data block");
+  const Dataset d = load_dataset(config.at("data"), config.value("seed", uint64_t{0}));
+  NamedTensors out;
+  auto add_split = [&](const char* suffix, const DataSplit& s) {
+    Shape x_shape{s.n};
+    x_shape.insert(x_shape.end(), d.input_shape.begin(), d.input_shape.end());
+    out.emplace_back(std::string("x_") + suffix, from_vector(s.x, x_shape, DType::F64));
+    if (d.is_regression()) {
+      out.emplace_back(std::string("y_") + suffix,
+                       from_vector(s.y, {s.n, d.target_dim}, DType::F64));
+    } else {
+      Shape y_shape{s.n};
+      y_shape.insert(y_shape.end(), d.label_shape.begin(), d.label_shape.end());
+      out.emplace_back(std::string("y_") + suffix, from_indices(s.labels, y_shape));
+    }
+  };
+  add_split("train", d.train);
+  if (d.test.n > 0) add_split("test", d.test);
+  save_safetensors(
+      a.out, out, {{"description", d.description}, {"num_classes", std::to_string(d.num_classes)}});
+  std::cout << d.description << "\n";
   return 0;
 }
 

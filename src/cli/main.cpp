@@ -17,7 +17,10 @@ static void usage(std::ostream& os) {
         "                  [--save-params 0,100,...] [--quiet]\n"
         "  sweep CONFIG.json [--shard I/N] [--out DIR] [--set ...] [--profile NAME]\n"
         "  validate CONFIG.json [--set ...] [--profile NAME]\n"
+        "  report RUN_DIR                         write RUN_DIR/report.html (charts, summary)\n"
         "  list                                   experiment kinds, models, data sources\n"
+        "  data CONFIG.json --out FILE.safetensors [--set ...] [--profile NAME]\n"
+        "                  write the config's data set (x_train, y_train, x_test, y_test)\n"
         "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n";
 }
 
@@ -32,6 +35,8 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return gradlab::cli::cmd_sweep(argc - 1, argv + 1);
     if (cmd == "validate") return gradlab::cli::cmd_validate(argc - 1, argv + 1);
     if (cmd == "list") return gradlab::cli::cmd_list(argc - 1, argv + 1);
+    if (cmd == "report") return gradlab::cli::cmd_report(argc - 1, argv + 1);
+    if (cmd == "data") return gradlab::cli::cmd_data(argc - 1, argv + 1);
     if (cmd == "bench") return gradlab::bench_main(argc - 1, argv + 1);
     if (cmd == "--help" || cmd == "help" || cmd == "-h") {
       usage(std::cout);

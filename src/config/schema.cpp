@@ -23,14 +23,15 @@ const std::vector<Json> kKinds = {"edge_of_stability", "quadratic_gd",   "svm_ma
                                   "central_flow",      "scaling_laws",   "grokking",
                                   "mode_connectivity", "sparse_parity"};
 // Every kind but quadratic_gd trains a model on data: data.*, model.* and loss apply to them.
-const std::vector<Json> kModelKinds = {"edge_of_stability", "svm_margin",        "implicit_bias",
-                                       "double_descent",    "random_labels",     "central_flow",
-                                       "scaling_laws",      "grokking",          "mode_connectivity",
-                                       "sparse_parity"};
+const std::vector<Json> kModelKinds = {
+    "edge_of_stability", "svm_margin",   "implicit_bias", "double_descent",    "random_labels",
+    "central_flow",      "scaling_laws", "grokking",      "mode_connectivity", "sparse_parity"};
 const std::vector<Json> kActivations = {"relu", "tanh",     "elu",     "gelu",
                                         "silu", "softplus", "identity"};
-const std::vector<Json> kAllOptimizers = {"gd",    "sgd",     "momentum", "nesterov",     "adam",
-                                          "adamw", "rmsprop", "lamb",     "gradient_flow"};
+// normalized_gd (w ← w − η∇L/‖∇L‖) runs in implicit_bias only.
+const std::vector<Json> kAllOptimizers = {"gd",    "sgd",     "momentum", "nesterov",
+                                          "adam",  "adamw",   "rmsprop",  "lamb",
+                                          "gradient_flow",    "normalized_gd"};
 
 // ---- sections ----------------------------------------------------------------------------------
 
@@ -126,6 +127,20 @@ std::vector<KeySpec> model_keys() {
       key("model.n_features", T::Int, required,
           "random features (fixed first layer); the trained head is linear in them")
           .at_least(1)
+          .when("model.type", {"random_features"}),
+      key("model.features", T::String, "relu",
+          "random feature map: relu = √(2/N)·max(0, vᵀx + b), b ~ N(0, 1); fourier = "
+          "√(2/N)·cos(vᵀx + b), b ~ U[0, 2π); v ~ N(0, I/σ²) (docs/experiments.md)")
+          .one_of({"relu", "fourier"})
+          .when("model.type", {"random_features"}),
+      key("model.bandwidth", T::Number, required,
+          "σ of the random directions v ~ N(0, I/σ²); absent: √(input size)")
+          .at_least(0)
+          .optional()
+          .when("model.type", {"random_features"}),
+      key("model.ridge", T::Number, 0.0,
+          "ridge λ of the least-squares fit; 0 = minimum-norm interpolation past N = n")
+          .at_least(0)
           .when("model.type", {"random_features"}),
       key("model.init", T::String, "pytorch",
           "pytorch = torch.nn's defaults (U(±1/√fan_in)); normal = N(0, 1/fan_in) weights and "
@@ -223,6 +238,12 @@ std::vector<KeySpec> train_keys() {
       key("train.checkpoint_every", T::Int, 0,
           "steps between checkpoints; 0 = only at the end and on interrupt")
           .at_least(0),
+      key("train.fit_threshold", T::Number, required,
+          "random_labels: the run counts as fitted once the training loss is at most this "
+          "(summary epochs_to_fit); absent: once train accuracy reaches 100%")
+          .at_least(0)
+          .optional()
+          .when("kind", {"random_labels"}),
   };
 }
 
@@ -247,10 +268,31 @@ std::vector<KeySpec> probe_keys() {
 
 std::vector<KeySpec> kind_specific_keys() {
   return {
+      key("svm.kernel", T::String, "linear",
+          "SVM kernel (libsvm's definitions): linear ⟨x, x′⟩, rbf exp(−γ‖x − x′‖²), poly "
+          "(γ⟨x, x′⟩ + coef0)^degree")
+          .one_of({"linear", "rbf", "poly"})
+          .when("kind", {"svm_margin"}),
       key("svm.C", T::NumberOrString, "inf",
-          "soft-margin penalty of the reference SVM; \"inf\" = hard margin (Soudry et al. 2018)")
+          "soft-margin penalty C of the C-SVC; \"inf\" = hard margin (error if not separable)")
           .one_of({"inf"})
           .at_least(0)
+          .when("kind", {"svm_margin"}),
+      key("svm.gamma", T::Number, 0.5, "γ of the rbf and poly kernels")
+          .at_least(0)
+          .when("svm.kernel", {"rbf", "poly"}),
+      key("svm.degree", T::Int, 3, "degree of the poly kernel")
+          .at_least(1)
+          .when("svm.kernel", {"poly"}),
+      key("svm.coef0", T::Number, 1.0, "coef0 of the poly kernel").when("svm.kernel", {"poly"}),
+      key("svm.tol", T::Number, 1e-6,
+          "SMO stops when the maximal KKT violation m(α) − M(α) < tol (libsvm's criterion)")
+          .at_least(0)
+          .when("kind", {"svm_margin", "implicit_bias"}),
+      key("svm.delta", T::Number, 0.05,
+          "confidence δ of the margin bound 2/(ρ√m) + √(log(1/δ)/(2m)) (inputs normalised to "
+          "max‖x‖ ≤ 1)")
+          .in(0, 1)
           .when("kind", {"svm_margin"}),
       key("quadratic.eigenvalues", T::NumberList, required,
           "spectrum λ of A in f(x) = ½ xᵀAx (one entry per dimension); L = max λ")
@@ -287,8 +329,8 @@ ConfigSchema build_schema() {
   };
   append(top_level_keys());
   append(data_keys(kModelKinds));
-  for (auto section : {model_keys, optim_keys, train_keys, probe_keys, kind_specific_keys,
-                       meta_keys}) {
+  for (auto section :
+       {model_keys, optim_keys, train_keys, probe_keys, kind_specific_keys, meta_keys}) {
     append(section());
   }
   schema.exactly_one_of = {{"train.steps", "train.epochs"}};

@@ -67,6 +67,8 @@ inline KeyBuilder key(std::string path, ValueType type, Json default_value, std:
 }
 
 // The sections, one function each (schema.cpp; data keys in schema_data.cpp).
-std::vector<KeySpec> data_keys();
+// data_keys() gates the data block on `kind` being one of model_kinds (every kind that
+// trains a model on data, i.e. all but quadratic_gd).
+std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds);
 
 }  // namespace gradlab::config::schema_tables

@@ -8,18 +8,20 @@
 
 namespace gradlab::config::schema_tables {
 
-std::vector<KeySpec> data_keys() {
+std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
   const std::vector<Json> kNotSynthetic = {"fashion_mnist", "cifar10", "npy", "text"};
   const std::vector<Json> generators = {
       "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
       "spiral",           "teacher_mlp"};
   return {
       key("data.source", T::String, required, "where the examples come from")
-          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text"}),
+          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text"})
+          .when("kind", model_kinds),
       key("data.seed", T::Int, required,
           "seed for the data alone (subset, noise, generator); absent: the experiment seed")
           .at_least(0)
-          .optional(),
+          .optional()
+          .when("kind", model_kinds),
       key("data.generator", T::String, required, "the synthetic data generator")
           .one_of(generators)
           .when("data.source", {"synthetic"}),
@@ -41,23 +43,29 @@ std::vector<KeySpec> data_keys() {
           "class ids to keep, in label order (label 0 is the first listed); \"all\" keeps all")
           .one_of({"all"})
           .at_least(0)
-          .items(1),
+          .items(1)
+          .when("kind", model_kinds),
       key("data.subset", T::String, "first",
           "which n_train / n_test examples: the first ones, or a seeded random choice")
-          .one_of({"first", "random"}),
+          .one_of({"first", "random"})
+          .when("kind", model_kinds),
       key("data.label_noise", T::Number, 0.0,
           "fraction of training labels replaced by uniformly random ones (Zhang et al. 2017)")
-          .in(0, 1),
+          .in(0, 1)
+          .when("kind", model_kinds),
       key("data.randomize", T::String, "none",
           "Zhang et al. 2017 randomisation: random labels, one fixed pixel permutation, "
           "per-image permutations, or Gaussian inputs")
-          .one_of({"none", "labels", "shuffled_pixels", "random_pixels", "gaussian"}),
+          .one_of({"none", "labels", "shuffled_pixels", "random_pixels", "gaussian"})
+          .when("kind", model_kinds),
       key("data.preprocess", T::StringList, Json::array(),
           "input transforms in order, statistics from the training split")
-          .one_of({"standardize", "center", "downsample2", "unit_norm"}),
+          .one_of({"standardize", "center", "downsample2", "unit_norm"})
+          .when("kind", model_kinds),
       key("data.targets", T::String, "index",
           "class targets as indices (cross-entropy) or one-hot rows (e.g. MSE, Cohen et al. 2021)")
-          .one_of({"index", "onehot"}),
+          .one_of({"index", "onehot"})
+          .when("kind", model_kinds),
       key("data.path", T::Path, "/usr/share/datasets/fashion-mnist",
           "folder of the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)")
           .when("data.source", {"fashion_mnist"}),

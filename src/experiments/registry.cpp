@@ -1,4 +1,8 @@
 // Experiment kinds: config["kind"] -> Experiment (DESIGN.md §3).
+#include "experiments/double_descent.h"
+#include "experiments/quadratic.h"
+#include "experiments/random_labels.h"
+#include "experiments/svm_experiments.h"
 #include "experiments/training.h"
 
 namespace gradlab {
@@ -13,15 +17,39 @@ struct Kind {
 std::unique_ptr<Experiment> make_training(const Json& c) {
   return std::make_unique<TrainingExperiment>(c);
 }
+std::unique_ptr<Experiment> make_quadratic(const Json& c) {
+  return std::make_unique<QuadraticExperiment>(c);
+}
+std::unique_ptr<Experiment> make_random_labels(const Json& c) {
+  return std::make_unique<RandomLabelsExperiment>(c);
+}
+std::unique_ptr<Experiment> make_double_descent(const Json& c) {
+  return std::make_unique<DoubleDescentExperiment>(c);
+}
 
 const std::vector<Kind>& kinds() {
   static const std::vector<Kind> k = {
+      {"double_descent",
+       "random-features least squares (min-norm past N = n): test error peaks at the "
+       "interpolation threshold and falls again (Belkin et al. 2019)",
+       make_double_descent},
       {"edge_of_stability",
        "full-batch GD with periodic Hessian top-eigenvalue probes (Cohen et al. 2021)",
        make_training},
+      {"implicit_bias",
+       "GD / normalised GD / Adam on logistic or exponential loss turns toward the max-margin "
+       "SVM direction (Soudry et al. 2018)",
+       make_implicit_bias},
+      {"quadratic_gd",
+       "GD on f(x) = ½ xᵀAx with a chosen spectrum: converges, oscillates or diverges at 2/λmax",
+       make_quadratic},
       {"random_labels",
        "train on true / corrupted / random labels or random inputs (Zhang et al. 2017)",
-       make_training},
+       make_random_labels},
+      {"svm_margin",
+       "max-margin SVM (SMO; linear, rbf, poly kernels) with its margin, support vectors and "
+       "the margin bound",
+       make_svm_margin},
   };
   return k;
 }

@@ -158,6 +158,9 @@ TrainingExperiment::TrainingExperiment(const Json& config)
                         "] (the training set size) — use \"full\" for full-batch GD");
     if (batch_size_ == data_.train.n) batch_size_ = 0;
   }
+  if (optimizer_->needs_gradient_fn() && batch_size_ > 0)
+    fail<ConfigError>("optim.type ", optimizer_->type(), " integrates the full-batch gradient ",
+                      "flow: set train.batch_size to \"full\" (got ", batch_size_, ")");
   int64_t per_epoch = batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
   total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
                                          : train.at("epochs").get<int64_t>() * per_epoch;
@@ -209,12 +212,17 @@ std::optional<Json> TrainingExperiment::step() {
                    (sharp_every > 0 && step_ % sharp_every == 0);
   std::optional<Json> row;
   if (!std::isfinite(loss_value)) {
+    // The update of this step is not taken: steps_done() stays at the step that saw the
+    // NaN/Inf, which the runner reports as diverged_at_step.
     diverged_ = true;
     divergence_reason_ = std::string("training loss became ") +
                          (std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
                          std::to_string(step_);
+    if (optimizer_->needs_gradient_fn())
+      divergence_reason_ +=
+          " (gradient_flow: RK4 is unstable once (lr / optim.substeps) · "
+          "sharpness > 2.785; raise optim.substeps)";
     row = Json{{"step", step_}};
-    ++step_;
     return row;
   }
   TensorList grads = grad(loss, params, {false, true});
@@ -245,7 +253,20 @@ std::optional<Json> TrainingExperiment::step() {
     add_probes(r);
     row = r;
   }
-  {
+  if (optimizer_->needs_gradient_fn()) {
+    // Gradient flow's Runge–Kutta stages: the gradient of the same (full-batch) loss at
+    // other parameters, on fresh leaves so the model's own parameters are untouched.
+    GradientFn gradient_at = [&](const TensorList& at) {
+      GradModeGuard on(true);
+      TensorList leaves;
+      leaves.reserve(at.size());
+      for (const Tensor& t : at) leaves.push_back(t.detach().requires_grad_());
+      Tensor l = compute_loss(loss_kind_, model_->forward(leaves, xb, fo), tb);
+      return grad(l, leaves, {false, true});
+    };
+    NoGradGuard ng;
+    optimizer_->step_with_gradient_fn(params, grads, lr, gradient_at);
+  } else {
     NoGradGuard ng;
     optimizer_->step(params, grads, lr);
   }
@@ -301,6 +322,18 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
       if (it->contains(k)) s[std::string("final_") + k] = (*it)[k];
     break;
   }
+  // Sharpness over the run, for every optimizer (gradient flow has no threshold, and its
+  // sharpness keeps rising where GD's stops at 2/η).
+  std::vector<const Json*> measured;
+  for (const Json& r : rows)
+    if (r.contains("sharpness")) measured.push_back(&r);
+  if (!measured.empty()) {
+    s["initial_sharpness"] = (*measured.front())["sharpness"];
+    s["final_sharpness"] = (*measured.back())["sharpness"];
+    double peak = -INFINITY;
+    for (const Json* r : measured) peak = std::max(peak, (*r)["sharpness"].get<double>());
+    s["max_sharpness"] = peak;
+  }
   // Edge-of-stability figures (Cohen et al. 2021), when sharpness was probed.
   std::vector<const Json*> probed;
   for (const Json& r : rows)
@@ -308,7 +341,6 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
   if (!probed.empty()) {
     double threshold = (*probed.front())["threshold"].get<double>();
     s["threshold"] = threshold;
-    s["initial_sharpness"] = (*probed.front())["sharpness"];
     Json eos = nullptr;
     for (const Json* r : probed)
       if ((*r)["sharpness"].get<double>() >= 0.95 * (*r)["threshold"].get<double>()) {
@@ -317,6 +349,10 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
       }
     s["eos_step"] = eos;
     if (!eos.is_null()) {
+      // The loss when the edge was reached: Cohen et al.'s point is that it keeps falling
+      // (non-monotonically) afterwards, so final_loss < loss_at_eos.
+      for (const Json& r : rows)
+        if (r["step"] == eos && r.contains("loss")) s["loss_at_eos"] = r["loss"];
       int64_t settle = config_.value("/probe/settle_steps"_json_pointer, Json(300)).get<int64_t>();
       int64_t from = eos.get<int64_t>() + settle;
       std::vector<double> ratios;

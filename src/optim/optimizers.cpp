@@ -1,6 +1,6 @@
 // Optimizers with PyTorch's exact update rules (torch.optim 1.13 documentation), plus
-// LAMB (You et al. 2020) and the learning-rate schedules. All updates run under no_grad
-// and overwrite parameters in place (Tensor::assign_).
+// LAMB (You et al. 2020), gradient flow (RK4) and the learning-rate schedules. All updates
+// run under no_grad and overwrite parameters in place (Tensor::assign_).
 #include <cmath>
 
 #include "gradlab/autograd.h"
@@ -227,6 +227,57 @@ class Lamb : public Optimizer {
   StateList m_, v_;
 };
 
+// Gradient flow dθ/dt = −∇L(θ), integrated over time lr per step with the classical
+// fourth-order Runge–Kutta method on `substeps` equal substeps h = lr/substeps:
+//   k1 = ∇L(θ), k2 = ∇L(θ − h/2·k1), k3 = ∇L(θ − h/2·k2), k4 = ∇L(θ − h·k3),
+//   θ ← θ − h/6·(k1 + 2k2 + 2k3 + k4)        (local error O(h⁵), global O(h⁴)).
+// It has no stability threshold 2/η (Cohen et al. 2021 use it as the "what GD would do
+// if it were stable" reference: its sharpness keeps rising). RK4 itself is stable on a
+// quadratic only while h·λ₁ < 2.785 (its stability region on the negative real axis), so
+// optim.substeps must grow with the sharpness the flow reaches.
+class GradientFlow : public Optimizer {
+ public:
+  explicit GradientFlow(int substeps) : substeps_(substeps) {
+    if (substeps_ < 1) fail<ConfigError>("optim.substeps: ", substeps_, " is below the minimum 1");
+  }
+  std::string type() const override { return "gradient_flow"; }
+  bool needs_gradient_fn() const override { return true; }
+  void step(TensorList&, const TensorList&, double) override {
+    fail<ValueError>(
+        "gradient_flow: a step needs the gradient at the Runge-Kutta stages; "
+        "call step_with_gradient_fn");
+  }
+  void step_with_gradient_fn(TensorList& params, const TensorList& grads, double lr,
+                             const GradientFn& gradient_at) override {
+    check_lists(params, grads, "gradient_flow");
+    const double h = lr / substeps_;
+    // θ + c·k for every tensor of the list.
+    auto moved = [&](const TensorList& k, double c) {
+      TensorList out;
+      out.reserve(params.size());
+      for (size_t i = 0; i < params.size(); ++i) out.push_back(add(params[i], mul(k[i], c)));
+      return out;
+    };
+    for (int s = 0; s < substeps_; ++s) {
+      const TensorList k1 = s == 0 ? grads : gradient_at(params);
+      const TensorList k2 = gradient_at(moved(k1, -h / 2));
+      const TensorList k3 = gradient_at(moved(k2, -h / 2));
+      const TensorList k4 = gradient_at(moved(k3, -h));
+      check_lists(params, k4, "gradient_flow");
+      for (size_t i = 0; i < params.size(); ++i) {
+        Tensor sum_k = add(add(k1[i], k4[i]), mul(add(k2[i], k3[i]), 2.0));
+        params[i].assign_(sub(params[i], mul(sum_k, h / 6)));
+      }
+    }
+  }
+  std::map<std::string, Tensor> state_tensors() const override { return {}; }
+  void load_state_tensors(const std::map<std::string, Tensor>&) override {}
+  double stability_threshold(double) const override { return -1; }
+
+ private:
+  int substeps_;
+};
+
 }  // namespace
 
 std::unique_ptr<Optimizer> build_optimizer(const Json& c) {
@@ -249,9 +300,10 @@ std::unique_ptr<Optimizer> build_optimizer(const Json& c) {
     std::vector<double> betas = c.value("betas", std::vector<double>{0.9, 0.999});
     return std::make_unique<Lamb>(betas.at(0), betas.at(1), c.value("eps", 1e-6), wd);
   }
+  if (type == "gradient_flow") return std::make_unique<GradientFlow>(c.value("substeps", 4));
   fail<ConfigError>("optim.type: \"", type,
-                    "\" is not available as a step-wise optimizer in this build (expected gd, "
-                    "sgd, momentum, nesterov, adam, adamw, rmsprop or lamb)");
+                    "\" is not available in this build (expected gd, sgd, momentum, nesterov, "
+                    "adam, adamw, rmsprop, lamb or gradient_flow)");
 }
 
 // Schedules (t = 0-based step, T = total steps):

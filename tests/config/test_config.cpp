@@ -161,7 +161,7 @@ TEST_CASE("config: wrong types, ranges and choices", "[config]") {
   CHECK(error_with({"optim.lr=-0.1"}) == "optim.lr: -0.1 is below the minimum 0");
   CHECK(error_with({"optim.type=adamm"}) ==
         "optim.type: \"adamm\" is not one of gd, sgd, momentum, nesterov, adam, adamw, rmsprop, "
-        "lamb, gradient_flow — did you mean adam?");
+        "lamb, gradient_flow, normalized_gd — did you mean adam?");
   CHECK(error_with({"optim.type=3"}).rfind("optim.type: expected one of gd, sgd,", 0) == 0);
   CHECK(error_with({"model.widths=[16, \"a\"]"}) ==
         "model.widths[1]: expected an integer, got the string \"a\"");
@@ -489,7 +489,8 @@ TEST_CASE("config: schema_json describes every key", "[config]") {
   CHECK(first["data.stride"]["default_from"] == "data.seq_len");
   CHECK(schema["exactly_one_of"] == Json::array({Json::array({"train.steps", "train.epochs"})}));
   CHECK(schema["sections"] ==
-        Json::array({"data", "model", "optim", "optim.schedule", "probe", "svm", "train"}));
+        Json::array({"data", "model", "optim", "optim.schedule", "probe", "quadratic", "svm",
+                     "train"}));
   CHECK(schema["keys"].size() == gradlab::config_schema().keys.size());
 }
 

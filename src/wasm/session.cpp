@@ -1,0 +1,279 @@
+// session.cpp — the Embind API of the browser lab (DESIGN.md §5): one Session is one run.
+//
+// The web worker (web/src/worker.js) builds a Session from a config and calls step(n) in
+// short slices, so the page can pause, step and reset without ever blocking. The Session
+// drives the same Experiment::step() as the native runner (src/runner/runner.cpp), so the
+// rows have the same keys and, for the same config and seed, the same numbers.
+//
+// The JS API (Module.Session, Module.schema(), ...; see src/wasm/session_api.js) is:
+//   new Session(configJson, profile)   resolve (profile, validate, defaults) + build the run
+//   step(n)        -> JSON array (string) of the rows logged during the next <= n steps
+//   done()         -> true once the run completed or diverged
+//   state()        -> JSON {steps_done, total_steps, status, diverged, reason, summary, ...}
+//   config()       -> the resolved config (JSON), what `gradlab run` writes to config.json
+//   exportParams() -> Uint8Array, a safetensors file of the current parameters
+//   delete()       -> frees the run (Embind objects are not garbage collected)
+// and free functions schema(), kinds(), resolveConfig(text, profile),
+// sweepPoints(text, profile), writeFile(path, bytes), buildId().
+//
+// Errors. Emscripten 3.1.6 delivers a C++ exception that escapes into JS as a bare number,
+// and a JS exception thrown from inside C++ frames skips their epilogues (the WASM stack
+// pointer is never restored). So nothing throws across this boundary: every bound call
+// catches, and returns an envelope {ok: true, value} or {ok: false, name, error} (name: the
+// gradlab error type, error: the C++ message). session_api.js (linked with --post-js)
+// turns {ok: false} into a thrown JS Error carrying that message and name.
+#include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/val.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/stat.h>
+#include <utility>
+#include <vector>
+
+#include "gradlab/config.h"
+#include "gradlab/error.h"
+#include "gradlab/experiment.h"
+#include "gradlab/safetensors.h"
+
+namespace gradlab {
+namespace {
+
+using emscripten::val;
+
+// The most specific gradlab error type of e, for the JS Error's name.
+const char* error_name(const std::exception& e) {
+  if (dynamic_cast<const ConfigError*>(&e)) return "ConfigError";
+  if (dynamic_cast<const IOError*>(&e)) return "IOError";
+  if (dynamic_cast<const ShapeError*>(&e)) return "ShapeError";
+  if (dynamic_cast<const DTypeError*>(&e)) return "DTypeError";
+  if (dynamic_cast<const IndexError*>(&e)) return "IndexError";
+  if (dynamic_cast<const ValueError*>(&e)) return "ValueError";
+  if (dynamic_cast<const AutogradError*>(&e)) return "AutogradError";
+  if (dynamic_cast<const DeviceError*>(&e)) return "DeviceError";
+  if (dynamic_cast<const Error*>(&e)) return "GradlabError";
+  if (dynamic_cast<const nlohmann::json::exception*>(&e)) return "JsonError";
+  return "Error";
+}
+
+val failure(const std::string& name, const std::string& message) {
+  val out = val::object();
+  out.set("ok", false);
+  out.set("name", name);
+  out.set("error", message);
+  return out;
+}
+
+// Runs f() and wraps its result: {ok: true, value: f()} or {ok: false, name, error}.
+template <class F>
+val guarded(const char* where, F&& f) {
+  try {
+    val out = val::object();
+    out.set("value", f());
+    out.set("ok", true);
+    return out;
+  } catch (const std::bad_alloc&) {
+    return failure("RangeError",
+                   std::string(where) + ": out of memory (try a smaller data.n_train or model)");
+  } catch (const std::exception& e) {
+    return failure(error_name(e), e.what());
+  } catch (...) {
+    return failure("Error", std::string(where) + ": unknown C++ exception");
+  }
+}
+
+std::string status_of(const Experiment& exp) {
+  if (exp.diverged()) return "diverged";
+  return exp.done() ? "completed" : "running";
+}
+
+class Session {
+ public:
+  // Never throws: a config or data error is kept as the envelope init_error() returns, which
+  // session_api.js checks right after construction (a constructor cannot return one).
+  Session(const std::string& config_text, const std::string& profile) {
+    init_error_ = guarded("Session", [&] {
+      ResolveOptions options;
+      options.profile = profile;
+      config_ = resolve_config(parse_config_text(config_text, "config"), options);
+      experiment_ = make_experiment(config_);
+      log_time_ = config_.value("/train/log_time"_json_pointer, Json(true)).get<bool>();
+      return true;
+    });
+  }
+
+  val init_error() const { return init_error_; }
+
+  // Runs up to n more steps and returns the rows they logged, as a JSON array.
+  val step(int n) {
+    return guarded("Session.step", [&] {
+      require_experiment();
+      Json out = Json::array();
+      const double start_ms = emscripten_get_now();
+      for (int i = 0; i < n && !experiment_->done(); ++i) {
+        std::optional<Json> row = experiment_->step();
+        if (!row) continue;
+        // time_s: seconds spent computing (a paused run's clock stops), what the native
+        // runner's wall clock measures for a run that never pauses.
+        if (log_time_) (*row)["time_s"] = compute_s_ + (emscripten_get_now() - start_ms) / 1000.0;
+        rows_.push_back(*row);
+        out.push_back(std::move(*row));
+      }
+      compute_s_ += (emscripten_get_now() - start_ms) / 1000.0;
+      return out.dump();
+    });
+  }
+
+  val done() const {
+    return guarded("Session.done", [&] {
+      require_experiment();
+      return experiment_->done();
+    });
+  }
+
+  // Progress, and the kind's summary figures over the rows so far (summary.json's keys).
+  val state() const {
+    return guarded("Session.state", [&] {
+      require_experiment();
+      const std::string status = status_of(*experiment_);
+      Json s = {{"steps_done", experiment_->steps_done()},
+                {"total_steps", experiment_->total_steps()},
+                {"rows", rows_.size()},
+                {"status", status},
+                {"diverged", experiment_->diverged()},
+                {"reason", experiment_->divergence_reason()},
+                {"compute_s", compute_s_},
+                {"description", experiment_->description()}};
+      Json summary = experiment_->summary(rows_);
+      summary["status"] = status;
+      summary["steps_done"] = experiment_->steps_done();
+      if (experiment_->diverged()) {
+        summary["diverged_at_step"] = experiment_->steps_done();
+        summary["divergence_reason"] = experiment_->divergence_reason();
+      }
+      summary["wall_time_s"] = compute_s_;
+      summary["build_id"] = build_id();
+      s["summary"] = std::move(summary);
+      return s.dump();
+    });
+  }
+
+  val config() const {
+    return guarded("Session.config", [&] {
+      require_experiment();
+      return config_.dump();
+    });
+  }
+
+  // The current parameters (PyTorch state_dict names) as the bytes of a safetensors file,
+  // the same file `gradlab run --save-params N` writes before step N.
+  val export_params() const {
+    return guarded("Session.exportParams", [&] {
+      require_experiment();
+      const std::string path = "/tmp/gradlab-export-params.safetensors";
+      save_safetensors(path, experiment_->named_params());
+      const std::string bytes = read_file(path);
+      std::remove(path.c_str());
+      // Uint8Array.from copies out of the WASM heap: the view dies with `bytes`.
+      return val::global("Uint8Array")
+          .call<val>("from", val(emscripten::typed_memory_view(
+                                 bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()))));
+    });
+  }
+
+ private:
+  void require_experiment() const {
+    if (!experiment_) fail<Error>("Session: this run failed to start; create a new Session");
+  }
+
+  val init_error_ = val::null();
+  Json config_;
+  std::unique_ptr<Experiment> experiment_;
+  std::vector<Json> rows_;  // every logged row, for summary()
+  bool log_time_ = true;
+  double compute_s_ = 0;
+};
+
+val schema() {
+  return guarded("schema", [] { return schema_json().dump(); });
+}
+
+val kinds() {
+  return guarded("kinds", [] {
+    Json out = Json::array();
+    for (const auto& [name, description] : experiment_kinds())
+      out.push_back({{"kind", name}, {"description", description}});
+    return out.dump();
+  });
+}
+
+val resolve_config_text(const std::string& text, const std::string& profile) {
+  return guarded("resolveConfig", [&] {
+    ResolveOptions options;
+    options.profile = profile;
+    return resolve_config(parse_config_text(text, "config"), options).dump();
+  });
+}
+
+// [{id, overrides, config}] — one run per point of the config's sweep block (one point,
+// id "run", without one). The lab overlays these runs (e.g. three learning rates).
+val sweep_points(const std::string& text, const std::string& profile) {
+  return guarded("sweepPoints", [&] {
+    ResolveOptions options;
+    options.profile = profile;
+    Json out = Json::array();
+    for (const SweepPoint& p : expand_sweep(parse_config_text(text, "config"), options))
+      out.push_back({{"id", p.id}, {"overrides", p.overrides}, {"config", p.config}});
+    return out.dump();
+  });
+}
+
+// Writes bytes (a Uint8Array from JS; Embind passes its bytes unchanged into std::string)
+// to path in the in-memory file system, creating its folders: the worker stages the
+// Fashion-MNIST subset where data.path points.
+val write_file(const std::string& path, const std::string& bytes) {
+  return guarded("writeFile", [&] {
+    if (path.empty() || path[0] != '/') fail<IOError>("writeFile: need an absolute path, got '", path, "'");
+    for (size_t slash = path.find('/', 1); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      const std::string folder = path.substr(0, slash);
+      if (::mkdir(folder.c_str(), 0755) != 0 && errno != EEXIST)
+        fail<IOError>("writeFile: cannot create folder ", folder, ": ", std::strerror(errno));
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+      fail<IOError>("writeFile: cannot write ", path);
+    return static_cast<double>(bytes.size());
+  });
+}
+
+std::string build() { return build_id(); }
+
+}  // namespace
+}  // namespace gradlab
+
+EMSCRIPTEN_BINDINGS(gradlab_web) {
+  using namespace emscripten;
+  // Raw bindings; session_api.js wraps them into Module.Session & co. that throw JS Errors.
+  class_<gradlab::Session>("RawSession")
+      .constructor<const std::string&, const std::string&>()
+      .function("initError", &gradlab::Session::init_error)
+      .function("step", &gradlab::Session::step)
+      .function("done", &gradlab::Session::done)
+      .function("state", &gradlab::Session::state)
+      .function("config", &gradlab::Session::config)
+      .function("exportParams", &gradlab::Session::export_params);
+  function("raw_schema", &gradlab::schema);
+  function("raw_kinds", &gradlab::kinds);
+  function("raw_resolveConfig", &gradlab::resolve_config_text);
+  function("raw_sweepPoints", &gradlab::sweep_points);
+  function("raw_writeFile", &gradlab::write_file);
+  function("buildId", &gradlab::build);
+}
