@@ -9,11 +9,7 @@
 // No fused multiply-add: GCC contracts a*b + c into an FMA under -march=native even in
 // ISO C++ mode (checked with g++ 12), which rounds once instead of twice and would make
 // native data differ from the WASM build's (wasm32 has no FMA). Switch it off here.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// (The core library is compiled with -ffp-contract=off: see CMakeLists.txt.)
 
 #include "data/portable_math.h"
 

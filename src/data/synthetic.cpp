@@ -7,11 +7,7 @@
 // from a third. All draws go through gradlab::Rng and the transcendental functions of
 // portable_math.h, compiled without FMA, so a seed gives the same bits natively and in
 // WebAssembly. docs/data.md gives every generator's exact definition and defaults.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// (The core library is compiled with -ffp-contract=off: see CMakeLists.txt.)
 
 #include <cmath>
 #include <memory>

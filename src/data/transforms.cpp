@@ -10,11 +10,7 @@
 // Notation: n examples, d = input_size features per example, x [n, d] row-major;
 // images have input_shape [C, H, W], a "pixel position" is one of the H·W positions.
 // Compiled without FMA so that statistics match the WASM build bit for bit.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// (The core library is compiled with -ffp-contract=off: see CMakeLists.txt.)
 
 #include <algorithm>
 #include <cmath>

@@ -85,36 +85,13 @@ class Sgd : public Optimizer {
   StateList bufs_;
 };
 
-// torch.optim.Adam / AdamW. Adam adds wd·p to the gradient; AdamW first scales p by
-// (1 − lr·wd). m, v are the moment estimates; bias corrections as in PyTorch:
-// p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps).
-class Adam : public Optimizer {
+// Shared by Adam, AdamW and LAMB: exponential moving averages of the gradient (m) and of
+// its square (v), their bias corrections 1 − βᵗ, and checkpointing of that state under
+// PyTorch's names (exp_avg, exp_avg_sq, step).
+class MomentOptimizer : public Optimizer {
  public:
-  Adam(bool decoupled, double b1, double b2, double eps, double wd)
-      : decoupled_(decoupled), b1_(b1), b2_(b2), eps_(eps), wd_(wd) {}
-  std::string type() const override { return decoupled_ ? "adamw" : "adam"; }
-  void step(TensorList& params, const TensorList& grads, double lr) override {
-    check_lists(params, grads, "adam");
-    ++t_;
-    const double bc1 = 1 - std::pow(b1_, static_cast<double>(t_));
-    const double bc2 = 1 - std::pow(b2_, static_cast<double>(t_));
-    for (size_t i = 0; i < params.size(); ++i) {
-      Tensor g = grads[i];
-      Tensor p = params[i];
-      if (decoupled_ && wd_ != 0) p = mul(p, 1 - lr * wd_);
-      if (!decoupled_ && wd_ != 0) g = add(g, mul(p, wd_));
-      Tensor& m = m_.at(i);
-      Tensor& v = v_.at(i);
-      if (!m.defined()) {
-        m = zeros_like(g);
-        v = zeros_like(g);
-      }
-      m = add(mul(m, b1_), mul(g, 1 - b1_));
-      v = add(mul(v, b2_), mul(square(g), 1 - b2_));
-      Tensor denom = add(div(sqrt(v), std::sqrt(bc2)), eps_);
-      params[i].assign_(sub(p, mul(div(m, denom), lr / bc1)));
-    }
-  }
+  MomentOptimizer(double b1, double b2, double eps, double wd)
+      : b1_(b1), b2_(b2), eps_(eps), wd_(wd) {}
   std::map<std::string, Tensor> state_tensors() const override {
     std::map<std::string, Tensor> out;
     m_.save(out, "exp_avg");
@@ -129,11 +106,56 @@ class Adam : public Optimizer {
   void load_state_json(const Json& j) override { t_ = j.value("step", int64_t{0}); }
   double stability_threshold(double) const override { return -1; }
 
- private:
-  bool decoupled_;
+ protected:
+  // Starts a step: advances t and returns the bias corrections (1 − β1ᵗ, 1 − β2ᵗ).
+  std::pair<double, double> begin_step() {
+    ++t_;
+    return {1 - std::pow(b1_, static_cast<double>(t_)), 1 - std::pow(b2_, static_cast<double>(t_))};
+  }
+  // m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g² for parameter i (PyTorch's order of
+  // operations); returns references to the updated m and v.
+  std::pair<Tensor&, Tensor&> update_moments(size_t i, const Tensor& g) {
+    Tensor& m = m_.at(i);
+    Tensor& v = v_.at(i);
+    if (!m.defined()) {
+      m = zeros_like(g);
+      v = zeros_like(g);
+    }
+    m = add(mul(m, b1_), mul(g, 1 - b1_));
+    v = add(mul(v, b2_), mul(square(g), 1 - b2_));
+    return {m, v};
+  }
   double b1_, b2_, eps_, wd_;
+
+ private:
   int64_t t_ = 0;
   StateList m_, v_;
+};
+
+// torch.optim.Adam / AdamW. Adam adds wd·p to the gradient; AdamW first scales p by
+// (1 − lr·wd). Bias corrections as in PyTorch:
+// p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps).
+class Adam : public MomentOptimizer {
+ public:
+  Adam(bool decoupled, double b1, double b2, double eps, double wd)
+      : MomentOptimizer(b1, b2, eps, wd), decoupled_(decoupled) {}
+  std::string type() const override { return decoupled_ ? "adamw" : "adam"; }
+  void step(TensorList& params, const TensorList& grads, double lr) override {
+    check_lists(params, grads, "adam");
+    auto [bc1, bc2] = begin_step();
+    for (size_t i = 0; i < params.size(); ++i) {
+      Tensor g = grads[i];
+      Tensor p = params[i];
+      if (decoupled_ && wd_ != 0) p = mul(p, 1 - lr * wd_);
+      if (!decoupled_ && wd_ != 0) g = add(g, mul(p, wd_));
+      auto [m, v] = update_moments(i, g);
+      Tensor denom = add(div(sqrt(v), std::sqrt(bc2)), eps_);
+      params[i].assign_(sub(p, mul(div(m, denom), lr / bc1)));
+    }
+  }
+
+ private:
+  bool decoupled_;
 };
 
 // torch.optim.RMSprop (centered = False): v ← αv + (1 − α)g²; with momentum μ:
@@ -180,25 +202,15 @@ class RmsProp : public Optimizer {
 // LAMB (You et al. 2020, "Large batch optimization for deep learning", Algorithm 2):
 // Adam direction r = m̂/(√v̂ + eps) + wd·p, scaled per parameter tensor by the trust
 // ratio ‖p‖/‖r‖ (1 when either norm is 0): p ← p − lr·(‖p‖/‖r‖)·r.
-class Lamb : public Optimizer {
+class Lamb : public MomentOptimizer {
  public:
-  Lamb(double b1, double b2, double eps, double wd) : b1_(b1), b2_(b2), eps_(eps), wd_(wd) {}
+  using MomentOptimizer::MomentOptimizer;
   std::string type() const override { return "lamb"; }
   void step(TensorList& params, const TensorList& grads, double lr) override {
     check_lists(params, grads, "lamb");
-    ++t_;
-    const double bc1 = 1 - std::pow(b1_, static_cast<double>(t_));
-    const double bc2 = 1 - std::pow(b2_, static_cast<double>(t_));
+    auto [bc1, bc2] = begin_step();
     for (size_t i = 0; i < params.size(); ++i) {
-      const Tensor& g = grads[i];
-      Tensor& m = m_.at(i);
-      Tensor& v = v_.at(i);
-      if (!m.defined()) {
-        m = zeros_like(g);
-        v = zeros_like(g);
-      }
-      m = add(mul(m, b1_), mul(g, 1 - b1_));
-      v = add(mul(v, b2_), mul(square(g), 1 - b2_));
+      auto [m, v] = update_moments(i, grads[i]);
       Tensor r = div(div(m, bc1), add(sqrt(div(v, bc2)), eps_));
       if (wd_ != 0) r = add(r, mul(params[i], wd_));
       double pn = std::sqrt(sum(square(params[i].to(DType::F64))).item());
@@ -207,24 +219,6 @@ class Lamb : public Optimizer {
       params[i].assign_(sub(params[i], mul(r, lr * trust)));
     }
   }
-  std::map<std::string, Tensor> state_tensors() const override {
-    std::map<std::string, Tensor> out;
-    m_.save(out, "exp_avg");
-    v_.save(out, "exp_avg_sq");
-    return out;
-  }
-  void load_state_tensors(const std::map<std::string, Tensor>& s) override {
-    m_.load(s, "exp_avg");
-    v_.load(s, "exp_avg_sq");
-  }
-  Json state_json() const override { return {{"step", t_}}; }
-  void load_state_json(const Json& j) override { t_ = j.value("step", int64_t{0}); }
-  double stability_threshold(double) const override { return -1; }
-
- private:
-  double b1_, b2_, eps_, wd_;
-  int64_t t_ = 0;
-  StateList m_, v_;
 };
 
 // Gradient flow dθ/dt = −∇L(θ), integrated over time lr per step with the classical

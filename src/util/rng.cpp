@@ -13,11 +13,7 @@
 //  3. No fused multiply-add: with -march=native GCC would contract a*b+c into an FMA
 //     (one rounding instead of two) and the bits would no longer match the WASM build,
 //     which has no FMA. The pragmas below switch contraction off for this file.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+// (The core library is compiled with -ffp-contract=off: see CMakeLists.txt.)
 
 #include "gradlab/rng.h"
 

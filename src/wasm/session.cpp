@@ -25,6 +25,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
 #include <emscripten/val.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -34,7 +35,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/stat.h>
 #include <utility>
 #include <vector>
 
@@ -240,7 +240,8 @@ val sweep_points(const std::string& text, const std::string& profile) {
 // Fashion-MNIST subset where data.path points.
 val write_file(const std::string& path, const std::string& bytes) {
   return guarded("writeFile", [&] {
-    if (path.empty() || path[0] != '/') fail<IOError>("writeFile: need an absolute path, got '", path, "'");
+    if (path.empty() || path[0] != '/')
+      fail<IOError>("writeFile: need an absolute path, got '", path, "'");
     for (size_t slash = path.find('/', 1); slash != std::string::npos;
          slash = path.find('/', slash + 1)) {
       const std::string folder = path.substr(0, slash);

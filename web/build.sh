@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# web/build.sh OUT_DIR [WASM_DIR] — assembles the static browser lab (DESIGN.md §5).
+#
+#   OUT_DIR    where the site goes (./lab passes build/web); emptied first
+#   WASM_DIR   the Emscripten build holding gradlab_web.js + gradlab_web.wasm
+#              (default: $GRADLAB_WASM_DIR, else build/wasm next to this folder)
+#
+# The result is plain files — no server logic, no CDN — that work offline from any static
+# host and under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`:
+#   *.html, css/, js/ (page modules, worker.js, gradlab_web.js/.wasm, vendor/uPlot.mjs),
+#   presets/ (experiment configs `gradlab run` accepts), schema.json (the config schema,
+#   for forms), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
+#   Debian package's IDX files, gzipped; the worker inflates it with DecompressionStream).
+# Knobs: GRADLAB_WEB_FASHION_TRAIN (10000), GRADLAB_WEB_FASHION_TEST (3000) images kept,
+#        GRADLAB_FASHION_DIR (/usr/share/datasets/fashion-mnist).
+set -euo pipefail
+
+WEB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+ROOT=$(dirname "$WEB")
+[ $# -ge 1 ] || { echo "usage: web/build.sh OUT_DIR [WASM_DIR]" >&2; exit 2; }
+OUT=$1
+WASM_DIR=${2:-${GRADLAB_WASM_DIR:-$ROOT/build/wasm}}
+FASHION_DIR=${GRADLAB_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+FASHION_TRAIN=${GRADLAB_WEB_FASHION_TRAIN:-10000}
+FASHION_TEST=${GRADLAB_WEB_FASHION_TEST:-3000}
+PYTHON=${GRADLAB_PYTHON:-/usr/bin/python3}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+die() { echo "web/build.sh: error: $*" >&2; exit 1; }
+
+for f in gradlab_web.js gradlab_web.wasm; do
+  [ -f "$WASM_DIR/$f" ] || die "$WASM_DIR/$f is missing: build the target gradlab_web first (./lab build)"
+done
+UPLOT="$WEB/node_modules/uplot"
+[ -f "$UPLOT/dist/uPlot.iife.min.js" ] || die "uPlot is not installed in web/node_modules: run ./lab setup (npm ci in web/)"
+
+case "$OUT" in
+  "" | / | "$ROOT" | "$WEB") die "refusing to empty '$OUT'" ;;
+esac
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd -P)
+find "$OUT" -mindepth 1 -delete
+mkdir -p "$OUT/js/vendor" "$OUT/css" "$OUT/presets" "$OUT/data"
+
+cp "$WEB"/*.html "$WEB"/favicon.svg "$WEB"/embed-config.json "$OUT/"
+cp "$WEB"/css/*.css "$OUT/css/"
+cp "$WEB"/presets/*.json "$OUT/presets/"
+cp "$WEB"/src/*.js "$OUT/js/"
+cp "$WASM_DIR/gradlab_web.js" "$WASM_DIR/gradlab_web.wasm" "$OUT/js/"
+
+# uPlot: its minified build as an ES module (the IIFE defines `uPlot`; export it).
+{
+  cat "$UPLOT/dist/uPlot.iife.min.js"
+  printf '\nexport default uPlot;\n'
+} >"$OUT/js/vendor/uPlot.mjs"
+cp "$UPLOT/dist/uPlot.min.css" "$OUT/css/"
+cp "$UPLOT/LICENSE" "$OUT/js/vendor/uPlot.LICENSE.txt"
+
+# The Fashion-MNIST subset: the first N images of each split, as IDX files (the format the
+# WASM build reads), gzipped with a fixed mtime so rebuilds are byte-identical.
+if [ -f "$FASHION_DIR/train-images-idx3-ubyte.gz" ]; then
+  mkdir -p "$OUT/data/fashion-mnist"
+  "$PYTHON" - "$FASHION_DIR" "$OUT/data/fashion-mnist" "$FASHION_TRAIN" "$FASHION_TEST" <<'PY'
+import gzip, struct, sys
+src, dst, n_train, n_test = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+for split, n in (("train", n_train), ("t10k", n_test)):
+    for kind in ("images-idx3", "labels-idx1"):
+        name = f"{split}-{kind}-ubyte"
+        with gzip.open(f"{src}/{name}.gz", "rb") as f:
+            data = f.read()
+        ndim = data[3]
+        dims = list(struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim]))
+        keep = min(n, dims[0])
+        per_item = 1
+        for d in dims[1:]:
+            per_item *= d
+        header = data[:4] + struct.pack(">" + "I" * ndim, keep, *dims[1:])
+        body = data[4 + 4 * ndim: 4 + 4 * ndim + keep * per_item]
+        with open(f"{dst}/{name}.gz", "wb") as out:
+            out.write(gzip.compress(header + body, compresslevel=9, mtime=0))
+PY
+  cat >"$OUT/data/fashion-mnist/README.txt" <<EOF
+Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, MIT licence), from the Debian package
+dataset-fashion-mnist: the first $FASHION_TRAIN training and first $FASHION_TEST test images, as
+gzipped IDX files. The browser lab writes them, inflated, where a config's data.path points
+(default /usr/share/datasets/fashion-mnist) in the WASM in-memory file system, so
+data.n_train / data.n_test can ask for at most the examples of the chosen classes among
+these; run natively (gradlab run) for the full set.
+EOF
+else
+  echo "web/build.sh: warning: $FASHION_DIR has no Fashion-MNIST (apt-get install dataset-fashion-mnist); the Fashion-MNIST presets will report a missing file" >&2
+fi
+
+# schema.json (forms) and version.json (build id, payload sizes), from the WASM module itself.
+NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node - "$OUT" <<'JS'
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const out = process.argv[2];
+const js = path.join(out, 'js', 'gradlab_web.js'), wasm = path.join(out, 'js', 'gradlab_web.wasm');
+require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
+  fs.writeFileSync(path.join(out, 'schema.json'), M.schema());
+  const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
+  const pageJs = fs.readdirSync(path.join(out, 'js')).filter((f) => f.endsWith('.js')).map((f) => path.join(out, 'js', f));
+  const version = {
+    build_id: M.buildId(),
+    wasm_bytes: fs.statSync(wasm).size,
+    wasm_gzip_bytes: gz(wasm),
+    glue_js_gzip_bytes: gz(js),
+    page_js_gzip_bytes: pageJs.filter((f) => f !== js).reduce((s, f) => s + gz(f), 0) + gz(path.join(out, 'js', 'vendor', 'uPlot.mjs')),
+  };
+  version.total_gzip_bytes = version.wasm_gzip_bytes + version.glue_js_gzip_bytes + version.page_js_gzip_bytes;
+  fs.writeFileSync(path.join(out, 'version.json'), JSON.stringify(version, null, 2) + '\n');
+  console.log(`web/build.sh: ${out}: WASM ${(version.wasm_gzip_bytes / 1024).toFixed(0)} KB + JS ${((version.glue_js_gzip_bytes + version.page_js_gzip_bytes) / 1024).toFixed(0)} KB gzipped (total ${(version.total_gzip_bytes / 1024).toFixed(0)} KB, data excluded)`);
+}).catch((e) => { console.error('web/build.sh: cannot load the WASM module under node: ' + (e.message || e)); process.exit(1); });
+JS

@@ -1,0 +1,250 @@
+// worker.js — runs one gradlab Session (src/wasm/session.cpp) off the main thread.
+//
+// A classic worker: importScripts loads the Emscripten module next to this file, so it
+// works from any static host under `Content-Security-Policy: script-src 'self'
+// 'wasm-unsafe-eval'`. The run advances in slices of about `sliceMs` of compute; between
+// slices the worker yields, so pause / step / reset / stop messages are handled within one
+// slice (or one step, when a single step takes longer, e.g. a sharpness probe).
+//
+// Messages in (from runner.js):
+//   {type: 'start', config, profile?, paused?, sliceMs?, stepsPerSecond?}
+//   {type: 'pause'} {type: 'resume'} {type: 'step', n} {type: 'reset'} {type: 'stop'}
+//   {type: 'pace', stepsPerSecond}     0 = as fast as possible (animations set a pace)
+//   {type: 'expand', id, config, profile?}    sweep points of a config (no run started)
+//   {type: 'exportParams', id}
+// Messages out:
+//   {type: 'ready', buildId, loadMs}
+//   {type: 'started', config (resolved), state}
+//   {type: 'rows', rows, state}         rows logged since the last message; state = Session.state()
+//   {type: 'paused' | 'running' | 'done' | 'stopped', state}
+//   {type: 'expanded', id, points}  {type: 'params', id, bytes}
+//   {type: 'error', phase, name, message, id?}
+'use strict';
+
+importScripts('gradlab_web.js');
+
+const FASHION_FILES = [
+  'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
+];
+// The subset web/build.sh prepares (first N images of each split), relative to this file.
+const FASHION_URL = '../data/fashion-mnist/';
+
+let gradlab = null;          // the Emscripten module, once loaded
+let session = null;          // the current run
+let startMessage = null;     // the last 'start' message (reset rebuilds from it)
+let running = false;         // stepping continuously
+let stepsLeft = 0;           // steps asked for by 'step' (then pause)
+let sliceMs = 20;
+let stepsPerSecond = 0;
+let generation = 0;          // bumps on start/reset/stop, so a stale loop iteration stops
+const staged = new Set();    // data files already written into the WASM file system
+
+const moduleReady = (async () => {
+  const t0 = performance.now();
+  gradlab = await createGradlab();
+  self.postMessage({ type: 'ready', buildId: gradlab.buildId(), loadMs: performance.now() - t0 });
+})().catch((e) => {
+  self.postMessage({ type: 'error', phase: 'load', name: e.name || 'Error', message: 'cannot load the WASM module: ' + (e.message || e) });
+});
+
+function post(type, extra) {
+  self.postMessage(Object.assign({ type }, extra || {}));
+}
+
+function stateOf() {
+  return session ? JSON.parse(session.state()) : null;
+}
+
+function reportError(phase, e, id) {
+  post('error', { phase, name: e && e.name ? e.name : 'Error', message: e && e.message ? e.message : String(e), id });
+}
+
+// Fetches one gzipped IDX file of the subset and inflates it with the browser's own gzip
+// (DecompressionStream), so the download stays small and no JS inflater is shipped.
+async function fetchGzip(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  if (typeof DecompressionStream === 'undefined') throw new Error('this browser has no DecompressionStream (gzip); use a current Chrome, Firefox or Safari');
+  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Fashion-MNIST lives in the in-memory file system, where data.path points (by default
+// the Debian package's folder), so the config stays exactly what `gradlab run` reads.
+// The subset's files, fetched once per worker (started as soon as a config mentions
+// fashion_mnist, so the download overlaps the WASM compile).
+const fashionBytes = new Map();
+function fetchFashion() {
+  for (const name of FASHION_FILES) {
+    if (!fashionBytes.has(name)) {
+      const p = fetchGzip(new URL(FASHION_URL + name + '.gz', self.location.href).href);
+      p.catch(() => fashionBytes.delete(name));  // a failed download is retried next time
+      fashionBytes.set(name, p);
+    }
+  }
+}
+
+async function stageData(resolved) {
+  const data = resolved.data || {};
+  if (data.source !== 'fashion_mnist') return;
+  fetchFashion();
+  const folder = data.path;
+  for (const name of FASHION_FILES) {
+    const target = folder.replace(/\/$/, '') + '/' + name;
+    if (staged.has(target)) continue;
+    gradlab.writeFile(target, await fashionBytes.get(name));
+    staged.add(target);
+  }
+}
+
+// The browser ships only the first images of each split; say so when a config asks for more.
+function explain(e) {
+  if (e && /fashion_mnist has only/.test(e.message || '')) {
+    e.message += ' (the browser lab ships a subset of Fashion-MNIST: see build/web/data/fashion-mnist/README.txt; run it natively for the full set)';
+  }
+  return e;
+}
+
+async function start(message) {
+  if (/"fashion_mnist"/.test(typeof message.config === 'string' ? message.config : JSON.stringify(message.config))) fetchFashion();
+  await moduleReady;
+  if (!gradlab) return;
+  generation++;
+  running = false;
+  stepsLeft = 0;
+  if (session) { session.delete(); session = null; }
+  startMessage = message;
+  sliceMs = message.sliceMs || sliceMs;
+  if (message.stepsPerSecond !== undefined) stepsPerSecond = message.stepsPerSecond;
+  const text = typeof message.config === 'string' ? message.config : JSON.stringify(message.config);
+  const profile = message.profile || '';
+  try {
+    const resolved = JSON.parse(gradlab.resolveConfig(text, profile));
+    await stageData(resolved);
+    session = new gradlab.Session(text, profile);
+  } catch (e) {
+    reportError('start', explain(e));
+    return;
+  }
+  post('started', { config: JSON.parse(session.config()), state: stateOf() });
+  if (message.paused) {
+    post('paused', { state: stateOf() });
+  } else {
+    running = true;
+    schedule(generation);
+  }
+}
+
+// Zero-delay yield: a MessageChannel message is a fresh task, without setTimeout's clamping.
+const channel = new MessageChannel();
+let pendingGeneration = -1;
+channel.port1.onmessage = () => loop(pendingGeneration);
+function schedule(gen, delayMs) {
+  if (delayMs > 0) {
+    setTimeout(() => loop(gen), delayMs);
+  } else {
+    pendingGeneration = gen;
+    channel.port2.postMessage(0);
+  }
+}
+
+function loop(gen) {
+  if (gen !== generation || !session) return;
+  if (!running && stepsLeft <= 0) return;
+  const rows = [];
+  const t0 = performance.now();
+  let steps = 0;
+  try {
+    do {
+      const n = 1;
+      const produced = JSON.parse(session.step(n));
+      for (const r of produced) rows.push(r);
+      steps += n;
+      if (stepsLeft > 0) stepsLeft -= n;
+      if (stepsPerSecond > 0) break;  // paced: one step per tick
+    } while (!session.done() && performance.now() - t0 < sliceMs && (running || stepsLeft > 0));
+  } catch (e) {
+    running = false;
+    stepsLeft = 0;
+    if (rows.length) post('rows', { rows, state: stateOf() });
+    reportError('step', e);
+    return;
+  }
+  const state = stateOf();
+  post('rows', { rows, state, steps, sliceMs: performance.now() - t0 });
+  if (session.done()) {
+    running = false;
+    stepsLeft = 0;
+    post('done', { state });
+    return;
+  }
+  if (!running && stepsLeft <= 0) {
+    post('paused', { state });
+    return;
+  }
+  schedule(gen, stepsPerSecond > 0 ? Math.max(0, 1000 / stepsPerSecond - (performance.now() - t0)) : 0);
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case 'start':
+      return start(message);
+    case 'pause':
+      // Messages are handled between slices, never during a step: the run is paused now.
+      running = false;
+      stepsLeft = 0;
+      if (session) post('paused', { state: stateOf() });
+      return;
+    case 'resume':
+      if (!session || session.done()) return;
+      if (!running) {
+        running = true;
+        post('running', { state: stateOf() });
+        schedule(generation);
+      }
+      return;
+    case 'step': {
+      if (!session || session.done()) return;
+      const idle = !running && stepsLeft <= 0;
+      running = false;
+      stepsLeft = Math.max(1, message.n | 0);
+      if (idle) schedule(generation);
+      return;
+    }
+    case 'reset':
+      if (startMessage) return start(Object.assign({}, startMessage, { paused: true }));
+      return;
+    case 'stop':
+      generation++;
+      running = false;
+      stepsLeft = 0;
+      if (session) { session.delete(); session = null; }
+      post('stopped', {});
+      return;
+    case 'pace':
+      stepsPerSecond = Math.max(0, +message.stepsPerSecond || 0);
+      return;
+    case 'expand':
+      await moduleReady;
+      try {
+        const text = typeof message.config === 'string' ? message.config : JSON.stringify(message.config);
+        post('expanded', { id: message.id, points: JSON.parse(gradlab.sweepPoints(text, message.profile || '')) });
+      } catch (e) {
+        reportError('expand', e, message.id);
+      }
+      return;
+    case 'exportParams':
+      try {
+        if (!session) throw new Error('no run to export parameters from');
+        const bytes = session.exportParams();
+        self.postMessage({ type: 'params', id: message.id, bytes }, [bytes.buffer]);
+      } catch (e) {
+        reportError('exportParams', e, message.id);
+      }
+      return;
+    default:
+      reportError('message', new Error('unknown message type ' + message.type));
+  }
+}
+
+self.onmessage = (event) => { handle(event.data); };

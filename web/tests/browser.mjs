@@ -1,0 +1,331 @@
+// browser.mjs — the browser lab in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core; never a downloaded browser). Every page is served with the strict
+// Content-Security-Policy `script-src 'self' 'wasm-unsafe-eval'`, so any eval, inline script
+// or inline handler would show up as a console error and fail the tests.
+//
+//   node web/tests/browser.mjs build/web [SCREENSHOT_DIR]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { assert, runTests } from './harness.mjs';
+import { serve } from './server.mjs';
+
+const webDir = path.resolve(process.argv[2] || 'build/web');
+const shotDir = path.resolve(process.argv[3] || path.join(webDir, '..', 'web-tests'));
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..', '..');
+const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
+fs.mkdirSync(shotDir, { recursive: true });
+
+const CHROMIUM = process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
+const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
+const SPIRAL = readJson(path.join(webDir, 'presets', 'eos-spiral-fast.json'));
+const spiral = (over = {}) => Object.assign(JSON.parse(JSON.stringify(SPIRAL)), over);
+
+// The lab's server (with the embed allow-list overridden per test) and two host pages'
+// servers: an allowed origin and a foreign one.
+let browser, lab, allowedHost, foreignHost;
+let embedAllowList = [];
+
+async function setup() {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  lab = await serve(webDir, { routes: { '/embed-config.json': () => JSON.stringify({ allowedOrigins: embedAllowList }) } });
+  const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
+  fs.writeFileSync(path.join(hostDir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>course page</title>
+<h1>Lecture 7</h1><div id="demo"></div>
+<script src="${'LAB'}/js/gradlab-embed.js"></script><script src="host.js"></script>`);
+  // The host page's script: mounts the lab and exposes a promise API to the test.
+  fs.writeFileSync(path.join(hostDir, 'host.js'), `
+window.rows = [];
+window.embed = gradlab.mount(document.getElementById('demo'), JSON.parse(decodeURIComponent(location.hash.slice(1))), { controls: ['optim.lr'], autorun: false, height: '500px' });
+window.embed.on('rows', function (rows) { window.rows.push.apply(window.rows, rows); });
+window.withTimeout = function (p, ms) { return Promise.race([p, new Promise(function (r) { setTimeout(function () { r('timeout'); }, ms); })]); };
+`);
+  const hostRoutes = { '/index.html': () => fs.readFileSync(path.join(hostDir, 'index.html'), 'utf8').replace('LAB', lab.url) };
+  allowedHost = await serve(hostDir, { csp: null, routes: hostRoutes });
+  foreignHost = await serve(hostDir, { csp: null, routes: hostRoutes });
+}
+
+async function teardown() {
+  if (browser) await browser.close();
+  for (const s of [lab, allowedHost, foreignHost]) if (s) await s.close();
+}
+
+// A fresh page that records console errors, page errors and failed requests.
+async function open(url, { viewport = { width: 1400, height: 1000 } } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
+  await page.goto(url);
+  page.closeAll = () => context.close();
+  return page;
+}
+
+// Rows of every run the EoS lab holds, from the page.
+const labRows = (page) => page.evaluate(() => window.gradlabLab.runs.map((r) => r.run.rows));
+const runStatus = (page) => page.evaluate(() => window.gradlabLab.runs.map((r) => ({ status: r.run.status, state: r.run.state })));
+
+async function waitRows(page, n, timeout = 60000) {
+  await page.waitForFunction((n) => window.gradlabLab && window.gradlabLab.runs.length > 0 && window.gradlabLab.runs.every((r) => r.run.rows.length >= n), n, { timeout });
+}
+
+async function downloadText(page, selector) {
+  // The export buttons sit in a closed <details>: click them as a script would.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.$eval(selector, (b) => b.click())]);
+  return { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), 'utf8') };
+}
+
+function parseCsv(text) {
+  const lines = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\n') { row.push(cell); lines.push(row); row = []; cell = ''; }
+    else cell += c;
+  }
+  return lines;
+}
+
+const withoutTime = (rows) => rows.map((r) => { const c = Object.assign({}, r); delete c.time_s; return c; });
+
+const tests = [
+  {
+    name: 'home page loads with one card per experiment and no console errors',
+    fn: async () => {
+      const page = await open(lab.url + '/index.html');
+      await page.waitForLoadState('networkidle');
+      const cards = await page.$$eval('.card h2', (hs) => hs.map((h) => h.textContent));
+      assert.ok(cards.length >= 3, cards.join(', '));
+      assert.ok(cards.some((c) => /Edge of stability/.test(c)));
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'EoS page: the default preset (MLP on Fashion-MNIST) streams rows; sharpness is finite and rises',
+    fn: async () => {
+      const page = await open(lab.url + '/eos.html');
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.runs.length === 1 &&
+        window.gradlabLab.runs[0].run.rows.filter((r) => 'sharpness' in r).length >= 3, null, { timeout: 90000 });
+      const [rows] = await labRows(page);
+      const sharp = rows.filter((r) => 'sharpness' in r).map((r) => r.sharpness);
+      assert.ok(sharp.every(Number.isFinite), JSON.stringify(sharp));
+      assert.ok(sharp[sharp.length - 1] > sharp[0], `sharpness did not rise: ${sharp}`);
+      assert.ok(rows.every((r) => Number.isFinite(r.loss)));
+      // The charts drew the streamed series.
+      const drawn = await page.evaluate(() => window.gradlabLab.dashboard.charts.sharpness.plot.data[1].filter((v) => v !== null).length);
+      assert.ok(drawn >= 3, `sharpness chart has ${drawn} points`);
+      await page.screenshot({ path: path.join(shotDir, 'eos-mid-run.png') });
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'EoS page: pause stops the run, step advances exactly one step, reset returns to step 0',
+    fn: async () => {
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral({ train: { steps: 100000, log_every: 1 } }))));
+      await waitRows(page, 5);
+      await page.click('#btn-pause');
+      await page.waitForFunction(() => window.gradlabLab.runs[0].run.status === 'paused');
+      const before = (await runStatus(page))[0].state.steps_done;
+      await page.waitForTimeout(700);
+      assert.equal((await runStatus(page))[0].state.steps_done, before, 'the run moved while paused');
+      const rowsBefore = (await labRows(page))[0].length;
+      await page.click('#btn-step');
+      await page.waitForFunction((b) => window.gradlabLab.runs[0].run.state.steps_done === b + 1 && window.gradlabLab.runs[0].run.status === 'paused', before);
+      const rowsAfter = (await labRows(page))[0];
+      assert.equal(rowsAfter.length, rowsBefore + 1);
+      assert.equal(rowsAfter[rowsAfter.length - 1].step, before);
+      await page.click('#btn-reset');
+      await page.waitForFunction(() => window.gradlabLab.runs[0].run.state && window.gradlabLab.runs[0].run.state.steps_done === 0 && window.gradlabLab.runs[0].run.rows.length === 0);
+      await page.click('#btn-step');
+      await page.waitForFunction(() => window.gradlabLab.runs[0].run.rows.length === 1);
+      assert.equal((await labRows(page))[0][0].step, 0);
+      await page.click('#btn-pause');  // now "Resume"
+      await waitRows(page, 4);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'EoS page: the URL hash round-trips the config exactly and restores the exact run; config.json is what `gradlab run` accepts',
+    fn: async () => {
+      const config = spiral({ seed: 7, optim: { type: 'gd', lr: 0.15 }, train: { steps: 40, log_every: 2, batch_size: 'full' } });
+      const hash = '#' + b64url(JSON.stringify(config));
+      const first = await open(lab.url + '/eos.html' + hash);
+      await first.waitForFunction(() => window.gradlabLab.runs[0] && window.gradlabLab.runs[0].run.status === 'done', null, { timeout: 60000 });
+      assert.equal(await first.evaluate(() => location.hash), hash);
+      assert.deepEqual(await first.evaluate(() => window.gradlabLab.config), config);
+      const exported = await downloadText(first, '#btn-export-config');
+      assert.equal(exported.name, 'config.json');
+      assert.deepEqual(JSON.parse(exported.text), config);
+      const rows1 = (await labRows(first))[0];
+      await first.closeAll();
+      const second = await open(lab.url + '/eos.html' + hash);
+      await second.waitForFunction(() => window.gradlabLab.runs[0] && window.gradlabLab.runs[0].run.status === 'done', null, { timeout: 60000 });
+      assert.deepEqual(withoutTime((await labRows(second))[0]), withoutTime(rows1));
+      await second.closeAll();
+      if (nativeCli) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-export-'));
+        fs.writeFileSync(path.join(dir, 'config.json'), exported.text);
+        const out = execFileSync(nativeCli, ['validate', path.join(dir, 'config.json')], { encoding: 'utf8' });
+        assert.match(out, /ok/);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'EoS page: the CSV export equals the rows received (two overlaid runs)',
+    fn: async () => {
+      const config = spiral({ train: { steps: 30, log_every: 3 }, sweep: { 'optim.lr': [0.1, 0.2] } });
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(config)));
+      await page.waitForFunction(() => window.gradlabLab.runs.length === 2 && window.gradlabLab.runs.every((r) => r.run.status === 'done'), null, { timeout: 60000 });
+      const runs = await page.evaluate(() => window.gradlabLab.runs.map((r) => ({ id: r.id, rows: r.run.rows })));
+      const { text } = await downloadText(page, '#btn-export-csv');
+      const [header, ...lines] = parseCsv(text);
+      assert.equal(header[0], 'run');
+      const rebuilt = new Map(runs.map((r) => [r.id, []]));
+      for (const cells of lines) {
+        const row = {};
+        header.forEach((key, i) => {
+          if (i === 0 || cells[i] === '') return;
+          const m = key.match(/^(.*)\.(\d+)$/);
+          if (m) (row[m[1]] = row[m[1]] || [])[Number(m[2])] = Number(cells[i]);
+          else row[key] = Number(cells[i]);
+        });
+        rebuilt.get(cells[0]).push(row);
+      }
+      for (const r of runs) assert.deepEqual(rebuilt.get(r.id), r.rows, `run ${r.id}`);
+      // Logged: every 3rd step, the sharpness probes (every 20) and the last step.
+      assert.ok(runs.every((r) => r.rows.length === 12), runs.map((r) => r.rows.length).join(','));
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'EoS page: a bad config in the URL shows a readable error and the page keeps working',
+    fn: async () => {
+      const bad = await open(lab.url + '/eos.html#' + b64url(JSON.stringify({ kind: 'edge_of_stability', optim: { lrr: 0.1 } })));
+      await bad.waitForSelector('#error-banner:not([hidden])');
+      const message = await bad.textContent('#error-banner');
+      assert.match(message, /unknown key optim\.lrr — did you mean optim\.lr\?/);
+      await waitRows(bad, 1, 90000);  // the default preset runs instead
+      await bad.closeAll();
+      const garbage = await open(lab.url + '/eos.html#not%base64!');
+      await garbage.waitForSelector('#error-banner:not([hidden])');
+      assert.match(await garbage.textContent('#error-banner'), /base64url/);
+      await garbage.closeAll();
+    },
+  },
+  {
+    name: 'viewer: a native metrics.jsonl + config.json render in the charts; a malformed file shows an error and the viewer keeps working',
+    fn: async () => {
+      const page = await open(lab.url + '/viewer.html');
+      const fixture = path.join(here, 'fixtures', 'spiral-metrics.jsonl');
+      const rows = fs.readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      await page.setInputFiles('#file-input', [fixture, path.join(here, 'fixtures', 'spiral-config.json')]);
+      await page.waitForFunction(() => window.gradlabViewer.runs.length === 1);
+      const loaded = await page.evaluate(() => ({ rows: window.gradlabViewer.runs[0].rows, kind: window.gradlabViewer.config.kind }));
+      assert.deepEqual(loaded.rows, rows);
+      assert.equal(loaded.kind, 'edge_of_stability');
+      await page.waitForFunction(() => document.querySelectorAll('#chart-sharpness canvas').length > 0);
+      const points = await page.evaluate(() => window.gradlabLab === undefined && document.querySelector('#chart-loss .u-title').textContent);
+      assert.equal(points, 'Training loss');
+      assert.match(await page.textContent('#status'), /edge of stability reached at step \d+/);
+      // A malformed file: readable error naming the file and line; the loaded run stays.
+      await page.setInputFiles('#file-input', { name: 'broken.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from('{"step": 0, "loss": 1}\n{"step": 1, "loss": \n') });
+      await page.waitForSelector('#error-banner:not([hidden])');
+      assert.match(await page.textContent('#error-banner'), /broken\.jsonl:2: not a JSON object/);
+      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.length), 1);
+      await page.screenshot({ path: path.join(shotDir, 'viewer.png') });
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'embed: the iframe answers postMessage from an allowed origin (script API gradlab.mount) and ignores other origins',
+    fn: async () => {
+      embedAllowList = [allowedHost.url];
+      const config = spiral({ train: { steps: 40, log_every: 2 } });
+      const host = await open(allowedHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
+      const got = await host.evaluate(() => window.withTimeout(window.embed.getConfig(), 30000));
+      assert.deepEqual(got, config);
+      assert.equal(await host.evaluate(() => window.withTimeout(window.embed.set('seed', 5).then(() => window.embed.getConfig()), 30000).then((c) => c.seed)), 5);
+      await host.evaluate(() => window.embed.start());
+      await host.waitForFunction(() => window.rows.length >= 20, null, { timeout: 60000 });
+      const frame = host.frames().find((f) => f.url().includes('/embed.html'));
+      const frameRows = await frame.evaluate(() => window.gradlabLab.runs[0].run.rows);
+      assert.deepEqual(await host.evaluate(() => window.rows), frameRows);
+      // A bad parameter comes back as an error, and the embed keeps its config.
+      const err = await host.evaluate(() => window.embed.set('optim.lrr', 1).then(() => 'accepted', (e) => e.message));
+      assert.match(err, /unknown key optim\.lrr/);
+      await host.closeAll();
+
+      const foreign = await open(foreignHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
+      await foreign.waitForFunction(() => document.querySelector('iframe'));
+      const foreignFrame = () => foreign.frames().find((f) => f.url().includes('/embed.html'));
+      await foreign.waitForFunction(() => true);
+      await new Promise((r) => setTimeout(r, 1500));
+      await foreignFrame().waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
+      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.getConfig(), 2500)), 'timeout');
+      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.set('seed', 9), 2500)), 'timeout');
+      assert.equal(await foreignFrame().evaluate(() => window.gradlabLab.config.seed), config.seed);
+      await foreign.closeAll();
+    },
+  },
+  {
+    name: 'embed.html: controls list hides the other knobs; charts list picks the charts',
+    fn: async () => {
+      const page = await open(lab.url + '/embed.html#' + b64url(JSON.stringify(spiral())) + '&controls=optim.lr&charts=loss,sharpness&autorun=0');
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
+      const fields = await page.$$eval('#fields .field', (fs) => fs.map((f) => f.dataset.path));
+      assert.deepEqual(fields.sort(), ['optim.lr', 'sweep'].sort());
+      assert.equal(await page.$$eval('.chart-card', (cs) => cs.length), 2);
+      assert.equal(await page.evaluate(() => window.gradlabLab.runs.length), 0);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'quadratic page: at η = 2/L the iterate flips sign with constant amplitude; below it shrinks',
+    fn: async () => {
+      const config = { kind: 'quadratic_gd', seed: 0, quadratic: { eigenvalues: [1.0], x0: [1.5] }, optim: { type: 'gd', lr: 2.0 }, train: { steps: 12, log_every: 1 } };
+      const page = await open(lab.url + '/quadratic.html#' + b64url(JSON.stringify(config)));
+      await page.evaluate(() => document.getElementById('speed').value = 60);
+      await page.waitForFunction(() => window.gradlabQuadratic.run && window.gradlabQuadratic.run.status === 'done', null, { timeout: 60000 });
+      const coords = await page.evaluate(() => window.gradlabQuadratic.run.rows.map((r) => r.coords[0]));
+      assert.deepEqual(coords, Array.from({ length: 12 }, (_, i) => (i % 2 ? -1.5 : 1.5)));
+      await page.fill('#lr', '1.5');
+      await page.dispatchEvent('#lr', 'change');
+      await page.waitForFunction(() => window.gradlabQuadratic.run.status === 'done' && window.gradlabQuadratic.config.optim.lr === 1.5, null, { timeout: 60000 });
+      const shrinking = await page.evaluate(() => window.gradlabQuadratic.run.rows.map((r) => Math.abs(r.coords[0])));
+      assert.ok(shrinking.every((v, i) => i === 0 || v < shrinking[i - 1]), JSON.stringify(shrinking));
+      await page.screenshot({ path: path.join(shotDir, 'quadratic.png') });
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+];
+
+let failed = 1;
+try {
+  await setup();
+  failed = await runTests(tests, { timeoutMs: 150000 });
+} catch (e) {
+  console.log(`FAIL setup: ${e.stack || e}`);
+  console.log('0 passed, 1 failed');
+} finally {
+  await teardown();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,29 @@
+// harness.mjs — a small test runner for the web suites: named async tests, run in order,
+// each with a time limit; prints "ok"/"FAIL" lines and ends with "N passed, M failed".
+import assert from 'node:assert/strict';
+
+export { assert };
+
+export async function runTests(tests, { timeoutMs = 120000, only = process.env.GRADLAB_WEB_TEST_FILTER } = {}) {
+  let passed = 0, failed = 0;
+  for (const { name, fn } of tests) {
+    if (only && !name.includes(only)) continue;
+    const t0 = Date.now();
+    let timer;
+    try {
+      await Promise.race([
+        fn(),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs); }),
+      ]);
+      passed++;
+      console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 6).join('\n     ') : e}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed;
+}

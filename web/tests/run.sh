@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# web/tests/run.sh — the browser lab's tests (./lab test runs this after web/build.sh):
+#   wasm-api.mjs  the Embind API under node, and native vs WASM parity (needs build/native)
+#   browser.mjs   every page in headless Chromium under a strict CSP (playwright-core)
+# Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
+#   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
+set -uo pipefail
+WEB=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+ROOT=$(dirname "$WEB")
+SITE=${GRADLAB_WEB_DIR:-$ROOT/build/web}
+ARTIFACTS=${GRADLAB_WEB_TEST_ARTIFACTS:-$ROOT/build/web-tests}
+export NODE_PATH="$WEB/node_modules${NODE_PATH:+:$NODE_PATH}"
+
+if [ ! -f "$SITE/js/gradlab_web.js" ]; then
+  echo "web/tests/run.sh: $SITE is not a built lab (run ./lab build)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if [ ! -d "$WEB/node_modules/playwright-core" ]; then
+  echo "web/tests/run.sh: playwright-core is missing from web/node_modules (run ./lab setup)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0
+failed=0
+for suite in wasm-api browser; do
+  echo "---- web/tests/$suite.mjs"
+  log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
+  node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -n "$line" ]; then
+    p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+  else
+    p=0
+    f=1
+  fi
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+echo "screenshots: $ARTIFACTS"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
