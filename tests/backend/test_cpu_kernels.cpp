@@ -353,7 +353,7 @@ TEST_CASE("cpu binary: in place, empty, and shape / dtype errors", "[backend][cp
 
 // ---- fill / copy --------------------------------------------------------------------
 
-TEST_CASE("cpu fill: strided slice, untouched elsewhere; int64", "[backend][cpu]") {
+TEST_CASE("cpu fill: strided slice, untouched elsewhere, int64", "[backend][cpu]") {
   std::vector<double> buf(8 * 10, -1.0);
   // column slice [:, 2:7:2] of an [8, 10] tensor: shape [8, 3], strides (10, 2), offset 2
   cpu().fill(view_of(buf, {8, 3}, {10, 2}, 2), 4.5);
@@ -489,7 +489,7 @@ TEST_CASE("cpu reduce: float32 sums stay accurate over a million terms", "[backe
   for (float c : cols) REQUIRE(c == static_cast<float>((n / 4) * static_cast<double>(0.1f)));
 }
 
-TEST_CASE("cpu reduce: NaN propagates through max/min; empty axes", "[backend][cpu]") {
+TEST_CASE("cpu reduce: NaN propagates through max/min, empty axes", "[backend][cpu]") {
   std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
   x[13] = std::numeric_limits<double>::quiet_NaN();  // row 1 of [2, 9], column 4 of [9..]
   for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min}) {
@@ -553,7 +553,7 @@ std::vector<T> naive_im2col(const Conv2dGeometry& g, const std::vector<T>& x, T 
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("cpu im2col matches the definition; col2im is its adjoint", "[backend][cpu]",
+TEMPLATE_TEST_CASE("cpu im2col matches the definition and col2im is its adjoint", "[backend][cpu]",
                    float, double) {
   using T = TestType;
   const DType dt = dtype_of<T>();

@@ -113,7 +113,7 @@ TEST_CASE("soft-margin solutions satisfy the KKT conditions for every kernel", "
   }
 }
 
-TEST_CASE("rbf and poly kernels separate XOR with a hard margin; linear cannot", "[svm]") {
+TEST_CASE("rbf and poly kernels separate XOR with a hard margin, linear cannot", "[svm]") {
   const std::vector<double> x = {1, 1, -1, -1, 1, -1, -1, 1};
   const std::vector<double> y = {1, 1, -1, -1};
   svm::Options o;
