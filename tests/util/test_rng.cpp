@@ -133,7 +133,7 @@ TEST_CASE("rng: golden uniforms and below/permutation draws", "[rng]") {
   REQUIRE(rng.permutation(10) == std::vector<int64_t>{2, 8, 6, 7, 9, 5, 1, 4, 0, 3});
 }
 
-TEST_CASE("rng: uniform() takes 53 bits from two draws and stays in [0, 1)", "[rng]") {
+TEST_CASE("rng: uniform() takes 53 bits from two draws and stays in 0 <= u < 1", "[rng]") {
   Rng rng(5, 1), twin(5, 1);
   double sum = 0.0;
   const int n = 100000;
