@@ -1,0 +1,166 @@
+"""Edge-of-stability sharpness against PyTorch (issue 4): the λmax gradlab's Lanczos probe reports
+in metrics.jsonl equals the top eigenvalue of the dense Hessian PyTorch builds at the same
+parameters, to 1e-6 relative, at step 0 and at mid-run checkpoints.
+
+`gradlab run --save-params 0,10,20` writes params-step{N}.safetensors, the parameters *before*
+step N's update, which are the parameters the step-N metrics row's `sharpness` is computed at.
+`gradlab data` writes the training set exactly as the run loads it. PyTorch rebuilds the network
+from the definitions in docs/models.md, takes the mse loss of src/nn/loss.cpp (Cohen et al.
+2021's ½‖f − y‖² summed over outputs, mean over examples, one-hot targets) on the full batch,
+and differentiates it twice (double backward, one Hessian row per pass): H is small enough (≈ 140 and 330
+parameters) to form densely, so torch.linalg.eigvalsh(H).max() is exact up to rounding and
+gradlab's Lanczos, run for more iterations than there are parameters, must converge to it.
+"""
+import json
+import os
+import struct
+import unittest
+
+import numpy as np
+import torch
+from torch import nn
+
+from support import read_jsonl, run_cli, scratch_dir
+
+RTOL = 1e-6
+CHECKPOINTS = (0, 10, 20)
+NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "I64": "<i8"}
+
+
+def read_safetensors(path):
+    """{name: torch tensor} from a safetensors file: u64 LE header length, JSON header, raw data."""
+    if not os.path.isfile(path):
+        raise AssertionError(f"{path} was not written")
+    with open(path, "rb") as f:
+        blob = f.read()
+    (header_len,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + header_len])
+    header.pop("__metadata__", None)
+    data = blob[8 + header_len:]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(data[begin:end], dtype=NUMPY_DTYPES[entry["dtype"]])
+        tensors[name] = torch.from_numpy(array.reshape(entry["shape"]).copy())
+    return tensors
+
+
+def mlp_net(in_dim, classes):
+    # docs/models.md, mlp with widths [8, 8], tanh: Linear layers at layers.0 / 2 / 4.
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Linear(in_dim, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, classes))
+
+        def forward(self, x):
+            return self.layers(x.flatten(1))
+    return Net()
+
+
+def cnn_net(in_channels, height, width, classes):
+    # docs/models.md, cnn with channels [3], kernel 3, padding "same" (= 1), tanh, max pooling:
+    # Conv2d at layers.0, the head Linear after Flatten at layers.4.
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Conv2d(in_channels, 3, 3, stride=1, padding=1), nn.Tanh(), nn.MaxPool2d(2),
+                nn.Flatten(), nn.Linear(3 * (height // 2) * (width // 2), classes))
+
+        def forward(self, x):
+            return self.layers(x)
+    return Net()
+
+
+def dense_hessian_lambda_max(net, state, x, labels, classes):
+    """λmax of ∇²L at `state`, L = 0.5 · Σ (f(x) − onehot)² / N, by double backward."""
+    net = net.double()
+    net.load_state_dict(state, strict=True)
+    params = list(net.parameters())
+    y = torch.nn.functional.one_hot(labels, classes).to(torch.float64)
+    out = net(x)
+    loss = 0.5 * ((out - y) ** 2).sum() / out.shape[0]
+    grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params, create_graph=True)])
+    rows = []  # row i of H = ∇(∂L/∂θ_i), one backward pass each: [P] x P
+    for i in range(grad.numel()):
+        row = torch.autograd.grad(grad[i], params, retain_graph=True, allow_unused=True)
+        rows.append(torch.cat([(torch.zeros_like(p) if r is None else r).reshape(-1)
+                               for p, r in zip(params, row)]))
+    hessian = torch.stack(rows)  # [P, P]
+    hessian = 0.5 * (hessian + hessian.T)  # symmetric up to rounding already
+    return float(torch.linalg.eigvalsh(hessian).max()), float(loss), grad.numel()
+
+
+class EosSharpnessTorchTest(unittest.TestCase):
+    def run_case(self, name, config, make_net, lanczos_iters_min):
+        with scratch_dir() as d:
+            config_path = os.path.join(d, "config.json")
+            with open(config_path, "w", encoding="utf-8") as f:
+                json.dump(config, f)
+            out = os.path.join(d, "run")
+            run_cli("run", config_path, "--out", out, "--quiet", "--save-params",
+                    ",".join(map(str, CHECKPOINTS)))
+            data_path = os.path.join(d, "data.safetensors")
+            run_cli("data", config_path, "--out", data_path)
+            data = read_safetensors(data_path)
+            x, labels = data["x_train"], data["y_train"]
+            self.assertEqual(x.dtype, torch.float64)
+            classes = int(labels.max()) + 1
+            rows = {r["step"]: r for r in read_jsonl(os.path.join(out, "metrics.jsonl"))}
+            results = []
+            for step in CHECKPOINTS:
+                self.assertIn(step, rows, f"{name}: no metrics row for step {step}")
+                ours = rows[step].get("sharpness")
+                self.assertIsNotNone(ours, f"{name}: step {step} has no sharpness")
+                state = read_safetensors(os.path.join(out, f"params-step{step}.safetensors"))
+                theirs, loss, n_params = dense_hessian_lambda_max(
+                    make_net(x, classes), state, x, labels, classes)
+                # Lanczos can only be exact once its Krylov space can span the whole space.
+                self.assertGreaterEqual(lanczos_iters_min, n_params)
+                # Same parameters, same data, same loss: a mismatch here would point at the
+                # checkpoint/data plumbing rather than at the eigensolver.
+                self.assertLessEqual(abs(loss - rows[step]["loss"]), 1e-12 * abs(loss),
+                                     f"{name} step {step}: loss {rows[step]['loss']} vs torch {loss}")
+                rel = abs(ours - theirs) / abs(theirs)
+                results.append((step, ours, theirs, rel))
+            print(f"\n{name}: " + "; ".join(
+                f"step {s}: gradlab {o:.15g} torch {t:.15g} rel {r:.2e}" for s, o, t, r in results))
+            for step, ours, theirs, rel in results:
+                self.assertLessEqual(rel, RTOL, f"{name} step {step}: gradlab sharpness {ours} vs "
+                                                f"torch eigvalsh {theirs} (rel {rel:.3e})")
+            # The check must see the parameters move: a mid-run λmax identical to step 0's
+            # would mean the checkpoints were not the trained parameters.
+            self.assertNotEqual(results[0][2], results[1][2])
+
+    def test_mlp_tanh_gaussian_mixture(self):
+        iters = 160  # > 139 parameters: 4·8+8 + 8·8+8 + 8·3+3
+        config = {
+            "kind": "edge_of_stability", "seed": 3, "dtype": "float64",
+            "data": {"source": "synthetic", "generator": "gaussian_mixture", "num_classes": 3,
+                     "dim": 4, "n_train": 24, "n_test": 0},
+            "model": {"type": "mlp", "widths": [8, 8], "activation": "tanh"},
+            "loss": "mse", "optim": {"type": "gd", "lr": 0.1},
+            "train": {"steps": 21, "batch_size": "full", "log_every": 1},
+            "probe": {"sharpness_every": 10, "top_k": 1, "lanczos_iters": iters},
+        }
+        self.run_case("mlp", config, lambda x, k: mlp_net(x[0].numel(), k), iters)
+
+    def test_cnn_tanh_maxpool_fashion_mnist(self):
+        iters = 340  # > 326 parameters: 1·3·3·3+3 + 147·2+2
+        config = {
+            "kind": "edge_of_stability", "seed": 5, "dtype": "float64",
+            "data": {"source": "fashion_mnist", "n_train": 16, "n_test": 0, "classes": [0, 1],
+                     "preprocess": ["downsample2", "standardize"], "targets": "onehot"},
+            "model": {"type": "cnn", "channels": [3], "kernel": 3, "pool": "max",
+                      "activation": "tanh"},
+            "loss": "mse", "optim": {"type": "gd", "lr": 0.05},
+            "train": {"steps": 21, "batch_size": "full", "log_every": 1},
+            "probe": {"sharpness_every": 10, "top_k": 1, "lanczos_iters": iters},
+        }
+        self.run_case("cnn", config,
+                      lambda x, k: cnn_net(x.shape[1], x.shape[2], x.shape[3], k), iters)
+
+
+if __name__ == "__main__":
+    unittest.main()
