@@ -13,7 +13,7 @@
 // `gradlab bench [--filter NAME] [--threads N] [--quick] [--list]` runs every registered
 // benchmark whose name contains NAME, in name order. Each measurement is one JSON line on
 // stdout with the shared keys: bench, target ("native" | "wasm"), peer ("ours-native" |
-// "ours-wasm", so the lines sit next to /work/shared/peers' summarize.py table), impl (the GEMM
+// "ours-wasm", so the lines sit next to the peer kit's (../shared/peers) summarize.py table), impl (the GEMM
 // implementation), threads, then the benchmark's own sizes, samples, reps, median_ms, min_ms,
 // max_ms and gflops where it applies.
 //

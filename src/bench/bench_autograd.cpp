@@ -1,5 +1,5 @@
 // bench_autograd.cpp — end-to-end autodiff workloads on the peer kit's MLP
-// (784-256-256-10, ReLU, softmax cross-entropy, float32; /work/shared/peers README):
+// (784-256-256-10, ReLU, softmax cross-entropy, float32; the peer kit's README in ../shared/peers):
 //   mlp_step  forward + backward + SGD update on a full batch of 4096 (peer: mlp_train_step)
 //   grad      gradient w.r.t. all parameters, batch 1024            (peer: mlp_grad)
 //   hvp       Hessian-vector product by double backward, batch 1024 (peer: mlp_hvp_double_backward)
