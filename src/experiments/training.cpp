@@ -232,15 +232,14 @@ std::optional<Json> TrainingExperiment::step() {
     r["step"] = step_;
     if (batch_size_ == 0) {
       put_finite(r, "loss", loss_value);
-      r["train_acc"] = accuracy(loss_kind_, out, tb);
+      double a = accuracy(loss_kind_, out, tb);
+      if (a >= 0) r["train_acc"] = a;  // accuracy() is -1 for regression: no accuracy
     } else {
       double l, a;
       evaluate(x_train_, t_train_, l, a);
       put_finite(r, "loss", l);
       if (a >= 0) r["train_acc"] = a;
     }
-    if (!data_.is_regression() && r.contains("train_acc") && r["train_acc"].get<double>() < 0)
-      r.erase("train_acc");
     if (x_test_.defined()) {
       double l, a;
       evaluate(x_test_, t_test_, l, a);
