@@ -7,11 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "block_cache.h"
 #include "cpu_kernels.h"
 #include "gradlab/gemm.h"
 
 namespace gradlab {
 namespace {
+
+using cpu::BlockCache;
 
 constexpr size_t kAlignment = 64;
 
@@ -46,11 +49,21 @@ class CpuBackend final : public Backend {
       fail<Error>("cpu: cannot allocate ", bytes, " bytes (size overflow)");
     const size_t rounded =
         bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    BlockCache& cache = cpu::host_block_cache();
+    if (void* p = cache.take(rounded)) return p;
     void* p = std::aligned_alloc(kAlignment, rounded);
+    if (p == nullptr) {  // cached blocks may be what is missing: give them back and retry
+      cache.release_all();
+      p = std::aligned_alloc(kAlignment, rounded);
+    }
     if (p == nullptr) fail<Error>("cpu: out of memory allocating ", bytes, " bytes");
     return p;
   }
-  void deallocate(void* p, size_t /*bytes*/) override { std::free(p); }
+  void deallocate(void* p, size_t bytes) override {
+    const size_t rounded =
+        bytes == 0 ? kAlignment : (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    if (!cpu::host_block_cache().give(p, rounded)) std::free(p);
+  }
   void copy_from_host(void* dst, const void* host_src, size_t bytes) override {
     if (bytes) std::memcpy(dst, host_src, bytes);
   }
