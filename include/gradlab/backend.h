@@ -119,6 +119,9 @@ class Backend {
   virtual void deallocate(void* p, size_t bytes) = 0;
   virtual void copy_from_host(void* dst, const void* host_src, size_t bytes) = 0;
   virtual void copy_to_host(void* host_dst, const void* src, size_t bytes) = 0;
+  // The most bytes this backend's tensors held at once since the process started, or -1 where
+  // the backend does not track it (the CPU). summary.json reports it for runs on a GPU.
+  virtual int64_t peak_allocated_bytes() const { return -1; }
 
   // ---- elementwise ----------------------------------------------------------
   // out[i] = value for every element of the (possibly strided) view.
@@ -154,6 +157,7 @@ class Backend {
   virtual void col2im(const Conv2dGeometry& g, const void* cols, void* x, DType dtype) = 0;
 
   // ---- indexing ---------------------------------------------------------------
+  // `index` is in this backend's memory (device memory for CUDA), like src and out.
   // src viewed contiguous as [outer, src_axis, inner]; out [outer, n_index, inner]:
   // out[o, i, j] = src[o, index[i], j]. index values are checked by the caller.
   virtual void gather(DType dtype, const void* src, int64_t outer, int64_t src_axis,

@@ -11,6 +11,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/gemm.h"
+#include "gradlab/threads.h"
 
 #if defined(GRADLAB_WASM)
 #include <emscripten.h>
@@ -82,20 +83,16 @@ std::string json_string(const std::string& s) {
 }
 
 const char* kUsage =
-    "usage: gradlab bench [--filter NAME] [--threads N] [--quick] [--list]\n"
-    "  --filter NAME  run only benchmarks whose name contains NAME\n"
-    "  --threads N    GEMM threads (native OpenBLAS; WASM always uses 1)\n"
-    "  --quick        smaller sizes (smoke run)\n"
-    "  --list         print the benchmark names and exit\n"
+    "usage: gradlab bench [--filter NAME] [--threads N] [--quick] [--fashion-dir DIR] [--list]\n"
+    "  --filter NAME      run only benchmarks whose name contains NAME\n"
+    "  --threads N        CPU threads: OpenBLAS GEMM and the kernels (default 1; WASM 1)\n"
+    "  --quick            smaller sizes (smoke run)\n"
+    "  --fashion-dir DIR  Fashion-MNIST IDX files for the benchmarks that read them (default:\n"
+    "                     data.path's default; the WASM build needs uncompressed files)\n"
+    "  --list             print the benchmark names and exit\n"
     "One JSON line per measurement on stdout.\n";
 
-int parse_threads(const char* text) {
-  char* end = nullptr;
-  const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < 1 || value > 1024)
-    fail<ConfigError>("bench: --threads expects an integer in [1, 1024], got '", text, "'");
-  return static_cast<int>(value);
-}
+int parse_threads(const char* text) { return parse_thread_count(text, "bench: --threads"); }
 
 }  // namespace
 
@@ -141,7 +138,7 @@ Record::Record(const Context& /*ctx*/, const std::string& bench) : line_("{") {
   set("target", kTarget);
   set("peer", std::string("ours-") + kTarget);
   set("impl", gemm_implementation());
-  set("threads", gemm_threads());
+  set("threads", cpu_threads());
 }
 
 Record& Record::raw(const std::string& key, const std::string& json_value) {
@@ -212,6 +209,8 @@ int bench_main(int argc, char** argv) {
       options.filter = argv[++i];
     } else if (arg == "--threads" && has_value) {
       options.threads = bench::parse_threads(argv[++i]);
+    } else if (arg == "--fashion-dir" && has_value) {
+      options.fashion_dir = argv[++i];
     } else if (arg == "--quick") {
       options.quick = true;
     } else if (arg == "--list") {
@@ -219,7 +218,7 @@ int bench_main(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(bench::kUsage, stdout);
       return 0;
-    } else if (arg == "--filter" || arg == "--threads") {
+    } else if (arg == "--filter" || arg == "--threads" || arg == "--fashion-dir") {
       fail<ConfigError>("bench: ", arg, " needs a value\n", bench::kUsage);
     } else {
       fail<ConfigError>("bench: unknown argument '", arg, "'\n", bench::kUsage);
@@ -240,7 +239,7 @@ int bench_main(int argc, char** argv) {
     return 0;
   }
 
-  set_gemm_threads(options.threads);
+  set_cpu_threads(options.threads);
   for (const bench::Benchmark& b : selected) b.run(bench::Context(b.name, options));
   return 0;
 }

@@ -10,8 +10,8 @@
 //     }
 //   }
 //
-// `gradlab bench [--filter NAME] [--threads N] [--quick] [--list]` runs every registered
-// benchmark whose name contains NAME, in name order. Each measurement is one JSON line on
+// `gradlab bench [--filter NAME] [--threads N] [--quick] [--fashion-dir DIR] [--list]` runs every
+// registered benchmark whose name contains NAME, in name order. Each measurement is one JSON line on
 // stdout with the shared keys: bench, target ("native" | "wasm"), peer ("ours-native" |
 // "ours-wasm", so the lines sit next to the peer kit's (../shared/peers) summarize.py table), impl (the GEMM
 // implementation), threads, then the benchmark's own sizes, samples, reps, median_ms, min_ms,
@@ -32,8 +32,12 @@ namespace gradlab::bench {
 
 struct Options {
   std::string filter;  // substring of benchmark names; empty = all
-  int threads = 1;     // GEMM threads (native OpenBLAS; WASM is always 1)
+  int threads = 1;     // CPU threads: OpenBLAS GEMM and the kernels (WASM is always 1)
   bool quick = false;  // smaller size lists, for smoke runs
+  // Folder of the Fashion-MNIST IDX files for the benchmarks that read them; empty = the
+  // data.path default. The WASM build reads only uncompressed files (no zlib there), so
+  // ./lab bench passes a gunzipped copy to the WASM run.
+  std::string fashion_dir;
 };
 
 // What a benchmark function gets: its name, the options, and helpers that depend on them.

@@ -1,6 +1,8 @@
 // gradlab run | sweep | validate | list (DESIGN.md §2), and data (export the data set).
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include "gradlab/experiment.h"
 #include "gradlab/loss.h"
 #include "gradlab/nn.h"
+#include "gradlab/threads.h"
 
 namespace gradlab::cli {
 
@@ -26,6 +29,7 @@ struct Args {
   std::vector<int64_t> save_params;
   std::string shard;
   bool quiet = false;
+  std::optional<std::string> threads;  // --threads N as given; unset = GRADLAB_THREADS or all cores
 };
 
 // Parses the options shared by run/sweep/validate; `allowed` names the flags that apply.
@@ -48,6 +52,7 @@ Args parse_args(const char* command, int argc, char** argv, const std::string& a
     else if (s == "--resume") a.resume = true;
     else if (s == "--quiet") a.quiet = true;
     else if (s == "--shard") a.shard = need(i, "--shard");
+    else if (s == "--threads") a.threads = need(i, "--threads");
     else if (s == "--save-params") {
       std::stringstream ss(need(i, "--save-params"));
       std::string item;
@@ -109,10 +114,28 @@ std::string safe_id(const std::string& id) {
   return out;
 }
 
+// CPU threads for this process (gradlab/threads.h): --threads N, else the environment variable
+// GRADLAB_THREADS, else every core the process may use. Invalid values are errors, never
+// silently replaced by a default. Results do not depend on the count except through
+// OpenBLAS's own split of each GEMM (deterministic for a fixed count).
+void apply_threads(const Args& a) {
+  int threads = 0;
+  if (a.threads) {
+    threads = parse_thread_count(*a.threads, "--threads");
+  } else if (const char* env = std::getenv("GRADLAB_THREADS")) {
+    threads = parse_thread_count(env, "environment variable GRADLAB_THREADS");
+  } else {
+    threads = available_cores();
+  }
+  set_cpu_threads(threads);
+}
+
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
-  Args a = parse_args("run", argc, argv, "--set --profile --out --resume --save-params --quiet");
+  Args a = parse_args("run", argc, argv,
+                      "--set --profile --out --resume --save-params --quiet --threads");
+  apply_threads(a);
   Json user = load_config_file(a.config_path);
   if (user.contains("sweep"))
     std::cerr << "gradlab run: the config has a sweep block; running its base point (use "
@@ -136,7 +159,8 @@ int cmd_run(int argc, char** argv) {
 }
 
 int cmd_sweep(int argc, char** argv) {
-  Args a = parse_args("sweep", argc, argv, "--set --profile --out --shard --quiet");
+  Args a = parse_args("sweep", argc, argv, "--set --profile --out --shard --quiet --threads");
+  apply_threads(a);
   Json user = load_config_file(a.config_path);
   std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
   if (!a.shard.empty()) {

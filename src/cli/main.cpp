@@ -14,8 +14,9 @@ int bench_main(int argc, char** argv);  // src/bench/bench.cpp
 static void usage(std::ostream& os) {
   os << "usage: gradlab <command> [args]\n"
         "  run CONFIG.json [--set key.path=value]... [--profile NAME] [--out DIR] [--resume]\n"
-        "                  [--save-params 0,100,...] [--quiet]\n"
-        "  sweep CONFIG.json [--shard I/N] [--out DIR] [--set ...] [--profile NAME]\n"
+        "                  [--save-params 0,100,...] [--quiet] [--threads N]\n"
+        "  sweep CONFIG.json [--shard I/N] [--out DIR] [--set ...] [--profile NAME] [--threads N]\n"
+        "      --threads N: CPU threads (GEMM and kernels); default GRADLAB_THREADS, else all cores\n"
         "  validate CONFIG.json [--set ...] [--profile NAME]\n"
         "  report RUN_DIR                         write RUN_DIR/report.html (charts, summary)\n"
         "  list                                   experiment kinds, models, data sources\n"

@@ -28,14 +28,16 @@ Tensor signed_labels(const Tensor& output, const Targets& t, const char* loss) {
     fail<ShapeError>("loss ", loss, ": the model output ", output.shape_str(),
                      " must have one value per example (", n,
                      "); binary losses need a model with one output");
-  std::vector<double> y;
-  for (int64_t v : t.index.to_vector_i64()) {
-    if (v != 0 && v != 1)
-      fail<ValueError>("loss ", loss, ": label ", v,
-                       " is not binary; choose two classes (data.classes) for this loss");
-    y.push_back(v == 1 ? 1.0 : -1.0);
+  // y = 2·label − 1, computed where the output lives (a GPU run reads back only the extremes
+  // for the check, not every label, at each step).
+  Tensor ids = t.index.detach().to(output.device()).to(output.dtype());
+  if (n > 0 && (min(ids).item() < 0 || max(ids).item() > 1)) {
+    for (int64_t v : t.index.to_vector_i64())
+      if (v != 0 && v != 1)
+        fail<ValueError>("loss ", loss, ": label ", v,
+                         " is not binary; choose two classes (data.classes) for this loss");
   }
-  return from_vector(y, output.shape(), output.dtype(), output.device());
+  return reshape(sub(mul(ids, 2.0), 1.0), output.shape());
 }
 }  // namespace
 

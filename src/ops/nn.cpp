@@ -34,14 +34,25 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets) {
   if (targets.dim() != 1 || targets.shape()[0] != n)
     fail<ShapeError>("cross_entropy: targets ", targets.shape_str(), " do not match logits ",
                      logits.shape_str(), " (expected [", n, "])");
-  std::vector<int64_t> t = targets.to_vector_i64();
-  std::vector<double> onehot(static_cast<size_t>(n * k), 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    if (t[i] < 0 || t[i] >= k)
-      fail<IndexError>("cross_entropy: target ", t[i], " at row ", i, " is outside [0, ", k, ")");
-    onehot[i * k + t[i]] = 1.0;
+  // One-hot targets t_ik = [target_i == k], built where the logits live: on a GPU only the
+  // smallest and largest class id come back to the host (for the range check), not all n.
+  // Class ids convert to the float dtype exactly (float32 holds integers up to 2^24).
+  Tensor ids = targets.detach().to(logits.device()).to(logits.dtype());  // [N]
+  if (n > 0) {
+    const double lowest = min(ids).item(), highest = max(ids).item();
+    if (lowest < 0 || highest >= static_cast<double>(k)) {
+      std::vector<int64_t> t = targets.to_vector_i64();  // find the row to name it
+      for (int64_t i = 0; i < n; ++i)
+        if (t[i] < 0 || t[i] >= k)
+          fail<IndexError>("cross_entropy: target ", t[i], " at row ", i, " is outside [0, ", k,
+                           ")");
+    }
   }
-  return cross_entropy_soft(logits, from_vector(onehot, {n, k}, logits.dtype(), logits.device()));
+  std::vector<double> classes(static_cast<size_t>(k));
+  for (int64_t c = 0; c < k; ++c) classes[static_cast<size_t>(c)] = static_cast<double>(c);
+  Tensor onehot = equal(reshape(ids, {n, 1}),
+                        from_vector(classes, {1, k}, logits.dtype(), logits.device()));  // [N, K]
+  return cross_entropy_soft(logits, onehot);
 }
 
 Tensor cross_entropy_soft(const Tensor& logits, const Tensor& target_probs) {

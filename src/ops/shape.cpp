@@ -225,7 +225,8 @@ static void outer_inner(const Shape& shape, int64_t a, int64_t& outer, int64_t& 
 // Works for int64 tensors too (selecting token ids or labels), without autograd.
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index_in) {
   int64_t a = normalize_axis(axis, x.dim(), "index_select");
-  Tensor index = index_in.contiguous();
+  // The backend reads the indices in its own memory: move them next to x (a no-op on the CPU).
+  Tensor index = index_in.to(x.device()).contiguous();
   check_index(index, x.shape()[a], "index_select", x);
   Tensor src = x.contiguous();
   Shape shape = x.shape();
@@ -245,7 +246,7 @@ Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index_in) {
 Tensor index_add(const Tensor& src_in, int64_t axis, const Tensor& index_in, const Shape& shape) {
   check_float(src_in, "index_add");
   int64_t a = normalize_axis(axis, static_cast<int64_t>(shape.size()), "index_add");
-  Tensor index = index_in.contiguous();
+  Tensor index = index_in.to(src_in.device()).contiguous();
   Tensor out = zeros(shape, src_in.dtype(), src_in.device());
   check_index(index, shape[a], "index_add", out);
   Shape expect = shape;

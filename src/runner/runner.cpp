@@ -20,7 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gradlab/backend.h"
 #include "gradlab/experiment.h"
+#include "gradlab/text.h"
+#include "gradlab/threads.h"
 
 namespace gradlab {
 
@@ -123,7 +126,7 @@ void save_checkpoint(const Experiment& exp, const std::string& dir, size_t rows,
 void request_stop() { g_stop = true; }
 
 std::string build_id() {
-  std::ostringstream os;
+  TextBuilder os;  // linked into the browser module, which has no iostreams
   os << "gradlab-0.1";
 #if defined(GRADLAB_WASM)
   os << "-wasm";
@@ -232,6 +235,14 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   }
   summary["wall_time_s"] = wall();
   summary["build_id"] = build_id();
+#if !defined(GRADLAB_WASM)
+  summary["threads"] = cpu_threads();  // CPU threads (gradlab/threads.h): GEMM splits depend on it
+#endif
+  // Runs on a GPU report the most device memory their tensors held at once (CUDA backend).
+  if (config.value("device", "cpu") != "cpu" && device_available(Device::CUDA)) {
+    const int64_t peak = backend(Device::CUDA).peak_allocated_bytes();
+    if (peak > 0) summary["peak_device_memory_bytes"] = peak;
+  }
   write_json_atomic(out + "/summary.json", summary);
   return summary;
 }

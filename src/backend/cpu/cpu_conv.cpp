@@ -44,14 +44,16 @@ void inside_columns(const Conv2dGeometry& g, int64_t j, int64_t& lo, int64_t& hi
 template <class Inside, class Outside>
 void for_each_tap_row(const Conv2dGeometry& g, Inside&& inside, Outside&& outside) {
   const int64_t plane = g.h * g.w, ohw = g.oh * g.ow, kk = g.kh * g.kw;
-  for (int64_t n = 0; n < g.n; ++n)
-    for (int64_t c = 0; c < g.c; ++c) {
-      const int64_t x_plane = (n * g.c + c) * plane;
+  // Threads: whole (n, c) planes per task. Plane (n, c) of x and rows (n, c, *, *) of cols
+  // belong to that plane alone, so col2im's additions never race and keep their serial order.
+  auto planes = [&](int64_t begin, int64_t end) {
+    for (int64_t nc = begin; nc < end; ++nc) {  // nc = n*C + c
+      const int64_t x_plane = nc * plane;
       for (int64_t i = 0; i < g.kh; ++i)
         for (int64_t j = 0; j < g.kw; ++j) {
           int64_t lo, hi;
           inside_columns(g, j, lo, hi);
-          const int64_t row = (n * g.c + c) * kk + i * g.kw + j;  // = n*(C*kk) + (c*kh+i)*kw+j
+          const int64_t row = nc * kk + i * g.kw + j;  // = n*(C*kk) + (c*kh+i)*kw+j
           for (int64_t oy = 0; oy < g.oh; ++oy) {
             const int64_t iy = oy * g.sh - g.ph + i;
             const int64_t col = row * ohw + oy * g.ow;
@@ -63,6 +65,9 @@ void for_each_tap_row(const Conv2dGeometry& g, Inside&& inside, Outside&& outsid
           }
         }
     }
+  };
+  parallel_for(g.n * g.c, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(kk * ohw, 1)),
+               planes);
 }
 
 template <class T>

@@ -89,14 +89,32 @@ void copy_typed(LoopNest<2> nest, const S* sb, D* db) {
     const int last = nest.ndim - 1;
     const int64_t P = nest.shape[last - 1], Q = nest.shape[last];
     const int64_t sq = nest.strides[0][last], dp = nest.strides[1][last - 1];
-    for_each_outer(nest, 2, [&](const int64_t* off) {
-      copy_transposed(P, Q, sb + off[0], sq, db + off[1], dp);
-    });
+    const int64_t blocks = outer_count(nest, 2);
+    // Threads: whole [P, Q] blocks when there are enough of them, else ranges of p (whole
+    // tile rows) within each block. Every element is a plain copy: the split is invisible.
+    if (blocks >= cpu_threads() || plan_tasks(P * Q, kParallelGrain) <= 1) {
+      parallel_for(blocks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(P * Q, 1)),
+                   [&](int64_t begin, int64_t end) {
+                     for_each_outer_range(nest, 2, begin, end, [&](const int64_t* off) {
+                       copy_transposed(P, Q, sb + off[0], sq, db + off[1], dp);
+                     });
+                   });
+    } else {
+      const int64_t tiles = (P + kTile - 1) / kTile;
+      for_each_outer(nest, 2, [&](const int64_t* off) {
+        parallel_for(tiles, std::max<int64_t>(1, kParallelGrain / (kTile * Q)),
+                     [&](int64_t t0, int64_t t1) {
+                       const int64_t p0 = t0 * kTile, p1 = std::min(P, t1 * kTile);
+                       copy_transposed(p1 - p0, Q, sb + off[0] + p0, sq, db + off[1] + p0 * dp, dp);
+                     });
+      });
+    }
     return;
   }
-  const int64_t n = nest.inner_size(), ss = nest.inner_stride(0), sd = nest.inner_stride(1);
-  for_each_outer(nest, 1,
-                 [&](const int64_t* off) { copy_row(n, sb + off[0], ss, db + off[1], sd); });
+  const int64_t ss = nest.inner_stride(0), sd = nest.inner_stride(1);
+  parallel_rows(nest, [&](const int64_t* off, int64_t i0, int64_t i1) {
+    copy_row(i1 - i0, sb + off[0] + i0 * ss, ss, db + off[1] + i0 * sd, sd);
+  });
 }
 
 }  // namespace

@@ -11,16 +11,20 @@
 //
 // Aliasing: out may be the same memory as an input with the same strides (in-place
 // updates); the loops read element i before writing element i, so that is safe.
-#include <sstream>
+//
+// Threads: parallel_rows (cpu_kernels.h) splits large calls into ranges of output elements;
+// each element is computed by the same code whatever the split, so results do not depend on
+// the thread count.
 
 #include "cpu_kernels.h"
 #include "gradlab/scalar_ops.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 namespace cpu {
 
 std::string view_shape_str(const View& v) {
-  std::ostringstream os;
+  TextBuilder os;
   os << '[';
   for (int d = 0; d < v.ndim; ++d) os << (d ? ", " : "") << v.shape[d];
   os << ']';
@@ -46,9 +50,10 @@ void fill(const View& out, double value) {
     using T = decltype(tag);
     T* base = static_cast<T*>(out.data);
     const T v = static_cast<T>(value);
-    const int64_t n = nest.inner_size(), s = nest.inner_stride(0);
-    for_each_outer(nest, 1, [&](const int64_t* off) {
-      T* o = base + off[0];
+    const int64_t s = nest.inner_stride(0);
+    parallel_rows(nest, [&](const int64_t* off, int64_t i0, int64_t i1) {
+      T* o = base + off[0] + i0 * s;
+      const int64_t n = i1 - i0;
       if (s == 1) {
         for (int64_t i = 0; i < n; ++i) o[i] = v;
       } else {
@@ -85,11 +90,11 @@ void unary(UnaryOp op, const View& x, const View& out, double param) {
     const T* xb = static_cast<const T*>(x.data);
     T* ob = static_cast<T*>(out.data);
     const T p = static_cast<T>(param);
-    const int64_t n = nest.inner_size(), sx = nest.inner_stride(0), so = nest.inner_stride(1);
+    const int64_t sx = nest.inner_stride(0), so = nest.inner_stride(1);
     dispatch_unary_op(op, [&](auto op_const) {
       constexpr UnaryOp OP = decltype(op_const)::value;
-      for_each_outer(nest, 1, [&](const int64_t* off) {
-        unary_row<T, OP>(n, xb + off[0], sx, ob + off[1], so, p);
+      parallel_rows(nest, [&](const int64_t* off, int64_t i0, int64_t i1) {
+        unary_row<T, OP>(i1 - i0, xb + off[0] + i0 * sx, sx, ob + off[1] + i0 * so, so, p);
       });
     });
   });
@@ -129,12 +134,12 @@ void binary(BinaryOp op, const View& a, const View& b, const View& out) {
     const T* ab = static_cast<const T*>(a.data);
     const T* bb = static_cast<const T*>(b.data);
     T* ob = static_cast<T*>(out.data);
-    const int64_t n = nest.inner_size();
     const int64_t sa = nest.inner_stride(0), sb = nest.inner_stride(1), so = nest.inner_stride(2);
     dispatch_binary_op(op, [&](auto op_const) {
       constexpr BinaryOp OP = decltype(op_const)::value;
-      for_each_outer(nest, 1, [&](const int64_t* off) {
-        binary_row<T, OP>(n, ab + off[0], sa, bb + off[1], sb, ob + off[2], so);
+      parallel_rows(nest, [&](const int64_t* off, int64_t i0, int64_t i1) {
+        binary_row<T, OP>(i1 - i0, ab + off[0] + i0 * sa, sa, bb + off[1] + i0 * sb, sb,
+                          ob + off[2] + i0 * so, so);
       });
     });
   });

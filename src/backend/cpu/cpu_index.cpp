@@ -8,34 +8,44 @@
 // Used for embedding lookups, cross-entropy target picks and indexing with a list; the
 // caller has checked every index against the axis length. Each (o, i) moves one
 // contiguous run of `inner` elements; inner == 1 (picking classes) is a plain loop.
+#include <algorithm>
+
 #include "cpu_kernels.h"
 
 namespace gradlab {
 namespace cpu {
 namespace {
 
+// Threads: gather splits its output rows (o, i); scatter_add splits the outer index o, or,
+// with fewer of those than threads, the inner columns j. A repeated index adds its runs in
+// the order i within one task either way, so sums keep their serial order.
 template <class T>
 void gather_typed(const T* src, int64_t outer, int64_t src_axis, int64_t inner,
                   const int64_t* index, int64_t n_index, T* out) {
-  for (int64_t o = 0; o < outer; ++o) {
-    const T* s = src + o * src_axis * inner;
-    T* d = out + o * n_index * inner;
-    if (inner == 1) {
-      for (int64_t i = 0; i < n_index; ++i) d[i] = s[index[i]];
-      continue;
-    }
-    for (int64_t i = 0; i < n_index; ++i) {
-      const T* run = s + index[i] * inner;
-      T* dst = d + i * inner;
-      for (int64_t j = 0; j < inner; ++j) dst[j] = run[j];
-    }
-  }
+  parallel_for(outer * n_index, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1)),
+               [&](int64_t begin, int64_t end) {
+                 int64_t o = begin / n_index, i = begin % n_index;  // row r = o * n_index + i
+                 for (int64_t r = begin; r < end; ++r) {
+                   const T* run = src + (o * src_axis + index[i]) * inner;
+                   T* dst = out + r * inner;
+                   if (inner == 1) {
+                     dst[0] = run[0];
+                   } else {
+                     for (int64_t j = 0; j < inner; ++j) dst[j] = run[j];
+                   }
+                   if (++i == n_index) {
+                     i = 0;
+                     ++o;
+                   }
+                 }
+               });
 }
 
 template <class T>
-void scatter_add_typed(const T* src, int64_t outer, int64_t n_index, int64_t inner,
-                       const int64_t* index, T* out, int64_t out_axis) {
-  for (int64_t o = 0; o < outer; ++o) {
+void scatter_add_range(const T* src, int64_t o_begin, int64_t o_end, int64_t n_index, int64_t inner,
+                       int64_t j_begin, int64_t j_end, const int64_t* index, T* out,
+                       int64_t out_axis) {
+  for (int64_t o = o_begin; o < o_end; ++o) {
     const T* s = src + o * n_index * inner;
     T* d = out + o * out_axis * inner;
     if (inner == 1) {
@@ -45,8 +55,27 @@ void scatter_add_typed(const T* src, int64_t outer, int64_t n_index, int64_t inn
     for (int64_t i = 0; i < n_index; ++i) {
       T* run = d + index[i] * inner;
       const T* from = s + i * inner;
-      for (int64_t j = 0; j < inner; ++j) run[j] += from[j];
+      for (int64_t j = j_begin; j < j_end; ++j) run[j] += from[j];
     }
+  }
+}
+
+template <class T>
+void scatter_add_typed(const T* src, int64_t outer, int64_t n_index, int64_t inner,
+                       const int64_t* index, T* out, int64_t out_axis) {
+  const int64_t work = outer * n_index * inner;
+  if (outer >= cpu_threads() || inner == 1 || plan_tasks(work, kParallelGrain) <= 1) {
+    parallel_for(outer,
+                 std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n_index * inner, 1)),
+                 [&](int64_t o0, int64_t o1) {
+                   scatter_add_range(src, o0, o1, n_index, inner, 0, inner, index, out, out_axis);
+                 });
+  } else {
+    parallel_for(inner,
+                 std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(outer * n_index, 1)),
+                 [&](int64_t j0, int64_t j1) {
+                   scatter_add_range(src, 0, outer, n_index, inner, j0, j1, index, out, out_axis);
+                 });
   }
 }
 

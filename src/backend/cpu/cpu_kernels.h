@@ -10,9 +10,12 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 
+#include "cpu_parallel.h"
 #include "gradlab/backend.h"
 #include "gradlab/error.h"
+#include "gradlab/threads.h"
 
 namespace gradlab {
 
@@ -86,17 +89,22 @@ LoopNest<N> make_loop_nest(int ndim, const int64_t* shape, const int64_t* const 
   return nest;
 }
 
-// Calls body(offsets) for every index of the outer `nest.ndim - inner_dims` dims in
-// row-major order, where offsets[k] is operand k's element offset of that index.
-// The odometer updates offsets incrementally (no multiply per step).
+// Calls body(offsets) for rows [begin, end) of the outer `nest.ndim - inner_dims` dims, in
+// row-major order, where offsets[k] is operand k's element offset of that row. The odometer
+// starts at `begin` (one division per dim) and then updates offsets incrementally.
 template <int N, class Body>
-void for_each_outer(const LoopNest<N>& nest, int inner_dims, Body&& body) {
+void for_each_outer_range(const LoopNest<N>& nest, int inner_dims, int64_t begin, int64_t end,
+                          Body&& body) {
   const int outer = nest.ndim - inner_dims;
-  int64_t count = 1;
-  for (int d = 0; d < outer; ++d) count *= nest.shape[d];
   int64_t offset[N] = {};
   int64_t index[kMaxDims] = {};
-  for (int64_t r = 0; r < count; ++r) {
+  int64_t rest = begin;  // row-major: the last outer dim varies fastest
+  for (int d = outer - 1; d >= 0; --d) {
+    index[d] = rest % nest.shape[d];
+    rest /= nest.shape[d];
+    for (int k = 0; k < N; ++k) offset[k] += index[d] * nest.strides[k][d];
+  }
+  for (int64_t r = begin; r < end; ++r) {
     body(static_cast<const int64_t*>(offset));
     for (int d = outer - 1; d >= 0; --d) {
       if (++index[d] < nest.shape[d]) {
@@ -106,6 +114,46 @@ void for_each_outer(const LoopNest<N>& nest, int inner_dims, Body&& body) {
       index[d] = 0;
       for (int k = 0; k < N; ++k) offset[k] -= nest.strides[k][d] * (nest.shape[d] - 1);
     }
+  }
+}
+
+// Rows of the outer dims (product of their sizes).
+template <int N>
+int64_t outer_count(const LoopNest<N>& nest, int inner_dims) {
+  int64_t count = 1;
+  for (int d = 0; d < nest.ndim - inner_dims; ++d) count *= nest.shape[d];
+  return count;
+}
+
+// Calls body(offsets) for every index of the outer `nest.ndim - inner_dims` dims in
+// row-major order, where offsets[k] is operand k's element offset of that index.
+template <int N, class Body>
+void for_each_outer(const LoopNest<N>& nest, int inner_dims, Body&& body) {
+  for_each_outer_range(nest, inner_dims, 0, outer_count(nest, inner_dims),
+                       std::forward<Body>(body));
+}
+
+// The elementwise driver: calls row(offsets, i0, i1) for elements [i0, i1) of the innermost
+// dim of every row, over all rows. Large work is split among threads (cpu_parallel.h): by rows
+// when there are at least as many rows as threads, else each row's innermost dim in ranges.
+// Either way each element is computed by the same serial code, so the split never shows in
+// the results.
+template <int N, class Row>
+void parallel_rows(const LoopNest<N>& nest, Row&& row) {
+  const int64_t n = nest.inner_size();
+  const int64_t rows = outer_count(nest, 1);
+  if (plan_tasks(rows * n, kParallelGrain) <= 1) {
+    for_each_outer(nest, 1, [&](const int64_t* off) { row(off, int64_t{0}, n); });
+  } else if (rows >= cpu_threads()) {
+    parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)),
+                 [&](int64_t begin, int64_t end) {
+                   for_each_outer_range(nest, 1, begin, end,
+                                        [&](const int64_t* off) { row(off, int64_t{0}, n); });
+                 });
+  } else {
+    for_each_outer(nest, 1, [&](const int64_t* off) {
+      parallel_for(n, kParallelGrain, [&](int64_t i0, int64_t i1) { row(off, i0, i1); });
+    });
   }
 }
 

@@ -20,7 +20,13 @@
 // double lanes also vectorise (convert + add) so the cost over float lanes is small.
 //
 // Max / Min propagate NaN (any NaN in a reduced run gives NaN), like torch.max.
+//
+// Threads (cpu_parallel.h): large reductions split their outputs among threads; a single long
+// sum splits along its own pairwise tree (reduce_run_parallel). No split ever changes the
+// order in which one output's terms are combined, so results do not depend on the thread count.
+#include <functional>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "cpu_kernels.h"
@@ -139,46 +145,77 @@ LoopNest<2> nest_of(const ReduceDim* dims, int nd, bool reduced, int skip) {
   return nest;
 }
 
+// A single long run split across threads. Sums take the leaves of reduce_run's own pairwise
+// tree down to `depth` levels, reduce the leaves in parallel, and add them back up along the
+// same tree, so the result is bit-identical to the serial reduce_run. Max / min are exact in
+// any order: contiguous chunks, combined in order.
 template <ReduceOp OP, class T>
-void reduce_typed(const ReduceDim* dims, int nd, const T* xb, T* ob) {
+typename Reducer<OP, T>::Acc reduce_run_parallel(const T* x, int64_t n, int64_t s) {
   using R = Reducer<OP, T>;
   using Acc = typename R::Acc;
-  const ReduceDim& in = dims[nd - 1];
-  const LoopNest<2> kept = nest_of(dims, nd, false, nd - 1);
-  const LoopNest<2> red = nest_of(dims, nd, true, nd - 1);
-
-  // A loop nest with one dim of size 1 stands for "no such dims".
-  const bool single_run = red.ndim == 1 && red.shape[0] == 1;
-  if (in.reduced && single_run) {  // A, only the innermost run is reduced (row reductions)
-    for_each_outer(kept, 0, [&](const int64_t* koff) {
-      ob[koff[1]] = static_cast<T>(reduce_run<OP, T>(xb + koff[0], in.size, in.x_stride));
+  const int tasks = plan_tasks(n, kParallelGrain);
+  if (tasks <= 1) return reduce_run<OP, T>(x, n, s);
+  if (OP != ReduceOp::Sum) {
+    std::vector<Acc> part(static_cast<size_t>(tasks), R::identity());
+    run_tasks(tasks, [&](int t) {
+      const int64_t begin = n * t / tasks, end = n * (t + 1) / tasks;
+      part[static_cast<size_t>(t)] = reduce_run<OP, T>(x + begin * s, end - begin, s);
     });
-    return;
+    Acc acc = R::identity();
+    for (Acc p : part) acc = R::combine(acc, p);
+    return acc;
   }
-  if (in.reduced) {  // A: each output element reduces contiguous-ish runs of x
-    for_each_outer(kept, 0, [&](const int64_t* koff) {
-      Acc acc = R::identity();
-      for_each_outer(red, 0, [&](const int64_t* roff) {
-        acc = R::combine(acc, reduce_run<OP, T>(xb + koff[0] + roff[0], in.size, in.x_stride));
-      });
-      ob[koff[1]] = static_cast<T>(acc);
-    });
-    return;
-  }
+  int depth = 0;
+  while ((1 << depth) < tasks) ++depth;
+  // Mirrors reduce_run: a node is a leaf at the depth limit or where reduce_run stops splitting.
+  auto is_leaf = [](int64_t len, int d) { return d == 0 || len <= kPairwiseBlock; };
+  auto half_of = [](int64_t len) { return (len / 2) / kLanes * kLanes; };
+  std::vector<std::pair<int64_t, int64_t>> leaves;  // (first element, length), in tree order
+  std::function<void(int64_t, int64_t, int)> collect = [&](int64_t at, int64_t len, int d) {
+    if (is_leaf(len, d)) {
+      leaves.emplace_back(at, len);
+      return;
+    }
+    const int64_t half = half_of(len);
+    collect(at, half, d - 1);
+    collect(at + half, len - half, d - 1);
+  };
+  collect(0, n, depth);
+  std::vector<Acc> value(leaves.size());
+  parallel_for(static_cast<int64_t>(leaves.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      value[static_cast<size_t>(i)] = reduce_run<OP, T>(
+          x + leaves[static_cast<size_t>(i)].first * s, leaves[static_cast<size_t>(i)].second, s);
+  });
+  size_t next = 0;
+  std::function<Acc(int64_t, int)> combine = [&](int64_t len, int d) -> Acc {
+    if (is_leaf(len, d)) return value[next++];
+    const int64_t half = half_of(len);
+    const Acc left = combine(half, d - 1);
+    return left + combine(len - half, d - 1);
+  };
+  return combine(n, depth);
+}
 
-  // B: each output run of length C accumulates rows of x elementwise.
-  const int64_t C = in.size, xs = in.x_stride, os = in.out_stride;
+// B for output rows [k_begin, k_end) of `kept` and columns [c_begin, c_end) of each run.
+template <ReduceOp OP, class T>
+void reduce_columns(const LoopNest<2>& kept, const LoopNest<2>& red, const ReduceDim& in,
+                    int64_t k_begin, int64_t k_end, int64_t c_begin, int64_t c_end, const T* xb,
+                    T* ob) {
+  using R = Reducer<OP, T>;
+  using Acc = typename R::Acc;
+  const int64_t C = c_end - c_begin, xs = in.x_stride, os = in.out_stride;
   std::vector<Acc> total(static_cast<size_t>(C)), block;
   if (OP == ReduceOp::Sum) block.resize(static_cast<size_t>(C));
   Acc* tot = total.data();
   Acc* blk = block.data();
-  for_each_outer(kept, 0, [&](const int64_t* koff) {
+  for_each_outer_range(kept, 0, k_begin, k_end, [&](const int64_t* koff) {
     for (int64_t j = 0; j < C; ++j) tot[j] = R::identity();
     if (OP == ReduceOp::Sum)
       for (int64_t j = 0; j < C; ++j) blk[j] = 0;
     int64_t rows_in_block = 0;
     for_each_outer(red, 0, [&](const int64_t* roff) {
-      const T* row = xb + koff[0] + roff[0];
+      const T* row = xb + koff[0] + roff[0] + c_begin * xs;
       Acc* acc = OP == ReduceOp::Sum ? blk : tot;
       if (xs == 1) {
         for (int64_t j = 0; j < C; ++j) acc[j] = R::combine(acc[j], static_cast<Acc>(row[j]));
@@ -193,9 +230,69 @@ void reduce_typed(const ReduceDim* dims, int nd, const T* xb, T* ob) {
     });
     if (OP == ReduceOp::Sum)
       for (int64_t j = 0; j < C; ++j) tot[j] += blk[j];
-    T* o = ob + koff[1];
+    T* o = ob + koff[1] + c_begin * os;
     for (int64_t j = 0; j < C; ++j) o[j * os] = static_cast<T>(tot[j]);
   });
+}
+
+// Threads: every split below is over outputs (or, for one long run, along the pairwise
+// tree), never over the order in which one output's terms are added: results are the same
+// for every thread count.
+template <ReduceOp OP, class T>
+void reduce_typed(const ReduceDim* dims, int nd, const T* xb, T* ob) {
+  using R = Reducer<OP, T>;
+  using Acc = typename R::Acc;
+  const ReduceDim& in = dims[nd - 1];
+  const LoopNest<2> kept = nest_of(dims, nd, false, nd - 1);
+  const LoopNest<2> red = nest_of(dims, nd, true, nd - 1);
+  const int64_t outputs = outer_count(kept, 0), runs = outer_count(red, 0);
+  const int64_t per_output = runs * in.size;  // elements of x behind each output element
+  const int64_t output_grain =
+      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(per_output, 1));
+
+  // A loop nest with one dim of size 1 stands for "no such dims".
+  const bool single_run = red.ndim == 1 && red.shape[0] == 1;
+  if (in.reduced && single_run) {  // A, only the innermost run is reduced (row reductions)
+    if (outputs == 1) {
+      ob[0] = static_cast<T>(reduce_run_parallel<OP, T>(xb, in.size, in.x_stride));
+      return;
+    }
+    parallel_for(outputs, output_grain, [&](int64_t begin, int64_t end) {
+      for_each_outer_range(kept, 0, begin, end, [&](const int64_t* koff) {
+        ob[koff[1]] = static_cast<T>(reduce_run<OP, T>(xb + koff[0], in.size, in.x_stride));
+      });
+    });
+    return;
+  }
+  if (in.reduced) {  // A: each output element reduces contiguous-ish runs of x
+    parallel_for(outputs, output_grain, [&](int64_t begin, int64_t end) {
+      for_each_outer_range(kept, 0, begin, end, [&](const int64_t* koff) {
+        Acc acc = R::identity();
+        for_each_outer(red, 0, [&](const int64_t* roff) {
+          acc = R::combine(acc, reduce_run<OP, T>(xb + koff[0] + roff[0], in.size, in.x_stride));
+        });
+        ob[koff[1]] = static_cast<T>(acc);
+      });
+    });
+    return;
+  }
+
+  // B: each output run of length C accumulates rows of x elementwise. Split the output runs
+  // among threads when there are enough of them, else the C columns of each run.
+  const int64_t C = in.size;
+  const int64_t runs_out = outputs;  // output runs (each C elements long)
+  const int64_t work = runs_out * runs * C;
+  if (runs_out >= cpu_threads() || plan_tasks(work, kParallelGrain) <= 1) {
+    parallel_for(runs_out, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(runs * C, 1)),
+                 [&](int64_t begin, int64_t end) {
+                   reduce_columns<OP, T>(kept, red, in, begin, end, 0, C, xb, ob);
+                 });
+  } else {
+    parallel_for(C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(runs * runs_out, 1)),
+                 [&](int64_t c0, int64_t c1) {
+                   reduce_columns<OP, T>(kept, red, in, 0, runs_out, c0, c1, xb, ob);
+                 });
+  }
 }
 
 }  // namespace

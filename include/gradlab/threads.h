@@ -1,0 +1,31 @@
+// gradlab/threads.h — how many CPU threads the native backend uses.
+//
+// One number governs both kinds of CPU parallelism: OpenBLAS's GEMM threads and the
+// backend's own worker pool for the large elementwise, copy, reduction, im2col/col2im and
+// gather/scatter loops (src/backend/cpu/cpu_parallel.*). The library default is 1 thread
+// (tests, the Python drivers and sweeps running several processes stay single-threaded);
+// `gradlab run` defaults to every core the process may use (--threads / GRADLAB_THREADS).
+//
+// Determinism: every loop is split statically into contiguous ranges of *outputs*, and a
+// long sum splits along the same pairwise tree the serial code uses, so the CPU kernels give
+// bit-identical results for every thread count. OpenBLAS decides its own split of a GEMM;
+// for a fixed thread count it is deterministic run to run.
+//
+// The WASM build has no threads: set_cpu_threads accepts any valid count and keeps 1.
+#pragma once
+
+#include <string>
+
+namespace gradlab {
+
+// Sets the thread count (>= 1, else ValueError). Not to be called while a kernel runs.
+void set_cpu_threads(int threads);
+// The count in effect (always 1 in WASM).
+int cpu_threads();
+// CPUs this process may run on (sched affinity natively; 1 in WASM).
+int available_cores();
+// Parses a thread count given on the command line or in GRADLAB_THREADS: a positive decimal
+// integer (at most 1024). Anything else is a ConfigError naming `source` and the text.
+int parse_thread_count(const std::string& text, const std::string& source);
+
+}  // namespace gradlab

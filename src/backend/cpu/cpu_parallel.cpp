@@ -1,0 +1,195 @@
+// src/backend/cpu/cpu_parallel.cpp — the CPU backend's worker pool and the thread-count API
+// (gradlab/threads.h, cpu_parallel.h).
+//
+// The pool is deliberately small: cpu_threads() - 1 workers that sleep on a condition
+// variable between jobs (the machine is often shared: no spinning), a job counter so each
+// worker takes part in each job at most once, and a completion count the caller waits on.
+// One job at a time: a second caller (another thread, or a task calling a kernel) runs its
+// tasks inline, which gives the same result (the split never changes the arithmetic).
+#include "cpu_parallel.h"
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "gradlab/error.h"
+#include "gradlab/gemm.h"
+#include "gradlab/threads.h"
+
+#if !defined(GRADLAB_WASM)
+#include <sched.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+#endif
+
+namespace gradlab {
+
+namespace {
+
+std::atomic<int> g_threads{1};
+std::atomic<int64_t> g_worker_tasks{0};
+
+#if !defined(GRADLAB_WASM)
+
+thread_local bool t_inside_task = false;
+
+class Pool {
+ public:
+  explicit Pool(int workers) {
+    for (int w = 0; w < workers; ++w) workers_.emplace_back([this, w] { work(w + 1); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // tasks <= size(). Task 0 runs here.
+  void run(int tasks, const std::function<void(int)>& task) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &task;
+      tasks_ = tasks;
+      pending_ = tasks - 1;
+      error_ = nullptr;
+      ++generation_;
+    }
+    wake_.notify_all();
+    std::exception_ptr mine;
+    t_inside_task = true;
+    try {
+      task(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    t_inside_task = false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    job_ = nullptr;
+    if (mine) std::rethrow_exception(mine);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work(int index) {
+    t_inside_task = true;
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      if (index >= tasks_) continue;  // this job has fewer tasks than workers
+      const std::function<void(int)>* job = job_;
+      lock.unlock();
+      std::exception_ptr failure;
+      try {
+        (*job)(index);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      g_worker_tasks.fetch_add(1, std::memory_order_relaxed);
+      lock.lock();
+      if (failure && !error_) error_ = failure;
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  int tasks_ = 0, pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+std::mutex g_pool_mutex;  // held while a job runs, and while the pool is replaced
+std::unique_ptr<Pool> g_pool;
+
+#endif  // !GRADLAB_WASM
+
+}  // namespace
+
+namespace cpu {
+
+#if !defined(GRADLAB_WASM)  // WASM: inline in cpu_parallel.h
+int plan_tasks(int64_t units, int64_t grain) {
+  const int threads = g_threads.load(std::memory_order_relaxed);
+  if (threads <= 1 || units < 2 * grain) return 1;
+  return static_cast<int>(std::min<int64_t>(threads, units / grain));
+}
+#endif
+
+void run_tasks(int tasks, const std::function<void(int)>& task) {
+#if !defined(GRADLAB_WASM)
+  if (tasks > 1 && !t_inside_task) {
+    std::unique_lock<std::mutex> lock(g_pool_mutex, std::try_to_lock);
+    if (lock.owns_lock() && g_pool && tasks <= g_pool->size()) {
+      g_pool->run(tasks, task);
+      return;
+    }
+  }
+#endif
+  for (int t = 0; t < tasks; ++t) task(t);
+}
+
+int64_t worker_tasks_run() { return g_worker_tasks.load(); }
+
+}  // namespace cpu
+
+void set_cpu_threads(int threads) {
+  if (threads < 1) fail<ValueError>("set_cpu_threads: threads=", threads, " must be >= 1");
+#if !defined(GRADLAB_WASM)
+  set_gemm_threads(threads);
+  std::lock_guard<std::mutex> lock(g_pool_mutex);
+  if (!g_pool || g_pool->size() != threads) {
+    g_pool.reset();  // joins the old workers
+    if (threads > 1) g_pool = std::make_unique<Pool>(threads - 1);
+  }
+  g_threads.store(threads);
+#endif
+}
+
+int cpu_threads() { return g_threads.load(); }
+
+int available_cores() {
+#if defined(GRADLAB_WASM)
+  return 1;
+#else
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(n) : 1;
+#endif
+}
+
+int parse_thread_count(const std::string& text, const std::string& source) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(begin, &end, 10);
+  const bool digits_only =
+      !text.empty() && text.find_first_not_of("0123456789+-") == std::string::npos;
+  if (!digits_only || end == begin || *end != '\0' || errno == ERANGE || value < 1 || value > 1024)
+    fail<ConfigError>(source, " expects a positive whole number of threads (1 to 1024), got '",
+                      text, "'");
+  return static_cast<int>(value);
+}
+
+}  // namespace gradlab
