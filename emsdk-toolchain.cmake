@@ -5,9 +5,11 @@
 # On top of Debian's platform file this sets what every gradlab WASM target needs (DESIGN.md §6, §7):
 #   - SIMD (-msimd128): the hand-written wasm_simd128 kernels; all browsers we target and Node >= 16
 #     run it without flags.
-#   - C++ exceptions at compile AND link (-fexceptions): gradlab reports errors by throwing typed
-#     errors, and Emscripten turns exceptions off by default. Both sides must agree or the link
-#     silently picks the no-exception runtime and every throw aborts.
+#   - C++ exceptions at compile AND link: gradlab reports errors by throwing typed errors, and
+#     Emscripten turns exceptions off by default. Both sides must agree or the link silently picks
+#     the no-exception runtime and every throw aborts. Native WebAssembly exceptions
+#     (-fwasm-exceptions), not the JS emulation of -fexceptions (see CMakeLists.txt, which also
+#     sets it on gradlab_core for build folders configured before this changed).
 #   - -sDYNAMIC_EXECUTION=0: no eval()/new Function() in the generated JS, so the lab runs under a
 #     strict Content-Security-Policy without 'unsafe-eval'.
 #   - node as the emulator, so ctest and catch_discover_tests run the .js test binaries. Node 18/20
@@ -35,9 +37,9 @@ if(NOT EXISTS "${GRADLAB_EMSCRIPTEN_PLATFORM}")
 endif()
 include("${GRADLAB_EMSCRIPTEN_PLATFORM}")
 
-set(CMAKE_C_FLAGS_INIT "-msimd128 -fexceptions")
-set(CMAKE_CXX_FLAGS_INIT "-msimd128 -fexceptions")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-fexceptions -sDYNAMIC_EXECUTION=0")
+set(CMAKE_C_FLAGS_INIT "-msimd128 -fwasm-exceptions")
+set(CMAKE_CXX_FLAGS_INIT "-msimd128 -fwasm-exceptions")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fwasm-exceptions -sDYNAMIC_EXECUTION=0")
 
 if(EXISTS /usr/share/nodejs)
   set(CMAKE_C_LINKER_LAUNCHER "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs")

@@ -7,10 +7,11 @@
 #pragma once
 
 #include <cstdint>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "gradlab/text.h"
 
 namespace gradlab {
 
@@ -61,17 +62,18 @@ class DeviceError : public Error {
 
 // "[2, 3]" — how shapes appear in every error message.
 inline std::string shape_str(const std::vector<int64_t>& s) {
-  std::ostringstream os;
+  TextBuilder os;
   os << '[';
   for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
   os << ']';
   return os.str();
 }
 
-// Build a message from streamable parts: fail<ShapeError>("matmul: ", a, " vs ", b).
+// Build a message from parts (text and numbers, as TextBuilder prints them):
+// fail<ShapeError>("matmul: ", a, " vs ", b).
 template <class E = Error, class... Parts>
 [[noreturn]] void fail(const Parts&... parts) {
-  std::ostringstream os;
+  TextBuilder os;
   (os << ... << parts);
   throw E(os.str());
 }

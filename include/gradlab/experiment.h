@@ -34,6 +34,11 @@ class Experiment {
   // Runs one step. Returns the metrics row when the step is logged. A NaN/Inf loss makes
   // diverged() true (the row that saw it is still returned).
   virtual std::optional<Json> step() = 0;
+  // The losses at the current parameters, before step() runs (evaluation mode; no probes,
+  // no update, no random draws): a provisional row the browser lab draws while the step's
+  // own row, which may wait on a sharpness probe, is computed. std::nullopt when the kind
+  // has none, or the run is done.
+  virtual std::optional<Json> preview() const { return std::nullopt; }
   virtual bool diverged() const { return false; }
   virtual std::string divergence_reason() const { return {}; }
   bool done() const { return diverged() || steps_done() >= total_steps(); }

@@ -5,10 +5,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "config/config_internal.h"
 #include "gradlab/error.h"
@@ -175,12 +174,18 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
 }
 
 Json load_config_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
+  // <cstdio>, not <fstream>: iostreams would weigh on the browser module (gradlab/text.h).
+  std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) fail<IOError>("config file ", path, ": cannot open (", std::strerror(errno), ")");
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) fail<IOError>("config file ", path, ": cannot read (", std::strerror(errno), ")");
-  return parse_config_text(text.str(), path);
+  std::string text;
+  char buf[4096];
+  size_t got = 0;
+  while ((got = std::fread(buf, 1, sizeof buf, file)) > 0) text.append(buf, got);
+  const bool failed = std::ferror(file) != 0;
+  const int read_errno = errno;
+  std::fclose(file);
+  if (failed) fail<IOError>("config file ", path, ": cannot read (", std::strerror(read_errno), ")");
+  return parse_config_text(text, path);
 }
 
 void apply_set(Json& config, const std::string& assignment) {
@@ -295,9 +300,9 @@ std::string sweep_point_id(const Json& overrides) {
     // File names stop at 255 bytes: keep a readable head plus a hash of the whole (FNV-1a).
     uint64_t hash = 1469598103934665603ull;
     for (unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
-    std::ostringstream hex;
-    hex << std::hex << (hash & 0xffffffffull);
-    id = id.substr(0, 110) + "~" + hex.str();
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(hash & 0xffffffffull));
+    id = id.substr(0, 110) + "~" + hex;
   }
   return id;
 }

@@ -52,8 +52,8 @@ IdxFile read_idx(const std::string& folder, const std::string& name, uint32_t ma
   }
   const uint32_t found = read_be32(bytes, 0);
   if (found != magic) {
-    fail<IOError>(idx.path, ": wrong IDX magic number 0x", std::hex, found, ", expected 0x", magic,
-                  std::dec, " (", (magic == kImagesMagic ? "images" : "labels"),
+    fail<IOError>(idx.path, ": wrong IDX magic number 0x", Hex{found}, ", expected 0x", Hex{magic},
+                  " (", (magic == kImagesMagic ? "images" : "labels"),
                   ": unsigned bytes, ", ndim, " dimensions)");
   }
   for (size_t d = 0; d < ndim; ++d) idx.dims.push_back(read_be32(bytes, 4 * (1 + d)));

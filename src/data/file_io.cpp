@@ -2,11 +2,15 @@
 //
 // Files are read whole: the largest, Fashion-MNIST's training images, is 47 MB
 // decompressed. Under WebAssembly the test runner and the CLI use NODERAWFS, so the same
-// std::ifstream code reads the host's files; only gzip needs zlib, which the WASM build
-// does not link (Emscripten's zlib port would be a download), hence the guard below.
+// <cstdio> code reads the host's files (and, in the browser, the in-memory files the worker
+// staged); <cstdio> rather than <fstream>, whose iostreams would weigh on the browser module
+// (gradlab/text.h). Only gzip needs zlib, which the WASM build does not link (Emscripten's
+// zlib port would be a download), hence the guard below.
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "data/data_internal.h"
 #include "gradlab/error.h"
@@ -18,8 +22,9 @@
 namespace gradlab::data {
 
 bool file_exists(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return static_cast<bool>(in);
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in) std::fclose(in);
+  return in != nullptr;
 }
 
 std::string join_path(const std::string& folder, const std::string& name) {
@@ -28,18 +33,22 @@ std::string join_path(const std::string& folder, const std::string& name) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string& what_for) {
-  std::ifstream in(path, std::ios::binary);
+  std::FILE* in = std::fopen(path.c_str(), "rb");
   if (!in) {
     fail<IOError>("cannot open ", path, " (", what_for, "): ", std::strerror(errno));
   }
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail<IOError>("cannot read ", path, " (", what_for, "): not a regular file");
-  in.seekg(0, std::ios::beg);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    fail<IOError>("cannot read ", path, " (", what_for, "): read failed after ", in.gcount(),
-                  " of ", size, " bytes");
+  struct stat st;
+  if (::fstat(::fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::fclose(in);
+    fail<IOError>("cannot read ", path, " (", what_for, "): not a regular file");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  std::vector<uint8_t> bytes(size);
+  const size_t got = size > 0 ? std::fread(bytes.data(), 1, size, in) : 0;
+  std::fclose(in);
+  if (got != size) {
+    fail<IOError>("cannot read ", path, " (", what_for, "): read failed after ", got, " of ",
+                  size, " bytes");
   }
   return bytes;
 }

@@ -38,8 +38,8 @@ std::vector<std::pair<uint32_t, std::string>> decode_utf8(const std::vector<uint
     else if ((lead & 0xF8) == 0xF0)
       length = 4, code = lead & 0x07, minimum = 0x10000;
     else
-      fail<IOError>(path, " (data.path): invalid UTF-8 at byte ", i, " (byte 0x", std::hex,
-                    int{lead}, ")");
+      fail<IOError>(path, " (data.path): invalid UTF-8 at byte ", i, " (byte 0x",
+                    Hex{lead}, ")");
     if (i + length > bytes.size()) {
       fail<IOError>(path, " (data.path): invalid UTF-8 at byte ", i,
                     " (the file ends inside a character)");

@@ -23,13 +23,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "experiments/svm_experiments.h"
 #include "gradlab/data.h"
 #include "gradlab/error.h"
 #include "gradlab/optim.h"
 #include "gradlab/svm.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 
@@ -228,7 +228,7 @@ class ImplicitBiasExperiment : public Experiment {
   }
 
   std::string description() const override {
-    std::ostringstream os;
+    TextBuilder os;
     os << "implicit_bias: " << type_ << " on " << (exponential_ ? "exponential" : "logistic")
        << " loss, linear model without bias, " << data_.description << "; SVM margin "
        << svm_.margin << " (" << svm_.support.size() << " support vectors)";

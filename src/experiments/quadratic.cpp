@@ -7,11 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iomanip>
-#include <sstream>
 
 #include "gradlab/optim.h"
 #include "gradlab/rng.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 
@@ -21,8 +20,8 @@ namespace {
 constexpr size_t kMaxRotatedDim = 4096;
 
 std::string num(double v) {
-  std::ostringstream os;
-  os << std::setprecision(6) << v;
+  TextBuilder os;  // 6 significant digits, like printf's %g
+  os << v;
   return os.str();
 }
 
@@ -137,7 +136,7 @@ double QuadraticExperiment::loss() const {
 }
 
 std::string QuadraticExperiment::explain_divergence(double lr, double loss_value) const {
-  std::ostringstream os;
+  TextBuilder os;
   // The eigen-direction that blows up fastest.
   size_t worst = 0;
   double worst_factor = -1;
@@ -266,7 +265,7 @@ NamedTensors QuadraticExperiment::named_params() const {
 
 std::string QuadraticExperiment::description() const {
   const double lr = config_.at("optim").at("lr").get<double>();
-  std::ostringstream os;
+  TextBuilder os;
   os << "quadratic_gd: f(x) = ½ xᵀAx in " << lambda_.size() << "-D, λ in ["
      << num(*std::min_element(lambda_.begin(), lambda_.end())) << ", " << num(lambda_max_) << "]"
      << (rotated_ ? " (rotated)" : "") << ", η = " << num(lr);

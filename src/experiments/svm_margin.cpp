@@ -13,12 +13,12 @@
 // vacuous when it exceeds 1. Rows: one (step 0). Summary: see docs/experiments.md.
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "experiments/svm_experiments.h"
 #include "gradlab/data.h"
 #include "gradlab/error.h"
 #include "gradlab/svm.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 
@@ -128,7 +128,7 @@ class SvmMarginExperiment : public Experiment {
   }
 
   std::string description() const override {
-    std::ostringstream os;
+    TextBuilder os;
     os << "svm_margin: " << svm::kernel_name(options_.kernel.type) << " kernel, C = "
        << (std::isinf(options_.C) ? std::string("inf (hard margin)") : std::to_string(options_.C))
        << ", " << data_.description;

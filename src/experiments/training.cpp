@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <iostream>
+#include <cstdio>
 
 #include "gradlab/autograd.h"
 #include "gradlab/ops.h"
@@ -31,7 +31,8 @@ Device parse_device(const Json& cfg) {
   }
   if (d == "auto") {
     if (device_available(Device::CUDA)) return Device::CUDA;
-    std::cerr << "gradlab: device auto: no CUDA GPU available, running on the CPU\n";
+    // stdio, not std::cerr: the browser module links no iostreams (gradlab/text.h).
+    std::fputs("gradlab: device auto: no CUDA GPU available, running on the CPU\n", stderr);
     return Device::CPU;
   }
   fail<ConfigError>("device: expected \"cpu\", \"cuda\" or \"auto\", got \"", d, "\"");
@@ -271,6 +272,25 @@ std::optional<Json> TrainingExperiment::step() {
   }
   ++step_;
   return row;
+}
+
+std::optional<Json> TrainingExperiment::preview() const {
+  if (done()) return std::nullopt;
+  // The keys step() logs before its update, minus the gradient's and the probes'. For a
+  // full batch without dropout, loss and train_acc equal that row's exactly.
+  Json r = Json::object();
+  r["step"] = step_;
+  double l, a;
+  evaluate(x_train_, t_train_, l, a);
+  put_finite(r, "loss", l);
+  if (a >= 0) r["train_acc"] = a;
+  if (x_test_.defined()) {
+    evaluate(x_test_, t_test_, l, a);
+    put_finite(r, "test_loss", l);
+    if (a >= 0) r["test_acc"] = a;
+  }
+  r["lr"] = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  return r;
 }
 
 void TrainingExperiment::add_probes(Json& row) {

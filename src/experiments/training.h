@@ -25,6 +25,7 @@ class TrainingExperiment : public Experiment {
   int64_t total_steps() const override { return total_steps_; }
   int64_t steps_done() const override { return step_; }
   std::optional<Json> step() override;
+  std::optional<Json> preview() const override;
   bool diverged() const override { return diverged_; }
   std::string divergence_reason() const override { return divergence_reason_; }
   Json summary(const std::vector<Json>& rows) const override;

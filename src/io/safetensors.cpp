@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -27,25 +25,31 @@ void put_u64_le(std::string& out, uint64_t v) {
 }
 }  // namespace
 
+// <cstdio> rather than <fstream> here: iostreams would weigh on the browser module, which
+// exports parameters through these two (gradlab/text.h).
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   std::string tmp = path + ".tmp";
   {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f) fail<IOError>("cannot write ", tmp, " (does the folder exist and is it writable?)");
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) fail<IOError>("failed writing ", tmp, " (disk full?)");
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    if (std::fclose(f) != 0 || !written) fail<IOError>("failed writing ", tmp, " (disk full?)");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     fail<IOError>("cannot rename ", tmp, " to ", path);
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail<IOError>("cannot open ", path, " (file not found or not readable)");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::string text;
+  char buf[1 << 14];
+  size_t got = 0;
+  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, got);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) fail<IOError>("cannot read ", path, " (a folder, or an I/O error)");
+  return text;
 }
 
 void save_safetensors(const std::string& path,

@@ -14,9 +14,9 @@
 // model.output: "last" = head(h_T) [N, K] (sequence classification), "sequence" =
 // head(h_t) at every step [N, T, K] (a character LM). Default: sequence for token inputs,
 // last otherwise. Legend: N = batch, T = steps, F = features, H = hidden, K = outputs.
-#include <sstream>
 
 #include "gradlab/ops.h"
+#include "gradlab/text.h"
 #include "nn/models_internal.h"
 #include "nn/sequence_models.h"
 
@@ -117,7 +117,7 @@ class Lstm : public Model {
   }
 
   std::string pytorch_definition() const override {
-    std::ostringstream os;
+    TextBuilder os;
     os << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n";
     if (input_ == InputKind::Tokens)
       os << "        self.embed = nn.Embedding(" << vocab_ << ", " << hidden_ << ")\n";

@@ -5,11 +5,11 @@
 // so Sequential indices start at the first Linear: layers.0.weight, layers.0.bias,
 // (layers.1 = activation), layers.2.weight, ...
 #include <cmath>
-#include <sstream>
 
 #include "gradlab/nn.h"
 #include "gradlab/ops.h"
 #include "gradlab/rng.h"
+#include "gradlab/text.h"
 #include "nn/models_internal.h"
 
 namespace gradlab {
@@ -151,7 +151,7 @@ class Mlp : public Model {
     return h;
   }
   std::string pytorch_definition() const override {
-    std::ostringstream os;
+    TextBuilder os;
     os << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        << "        self.layers = nn.Sequential(\n";
     for (size_t l = 0; l + 1 < dims_.size(); ++l) {
@@ -244,7 +244,7 @@ class Cnn : public Model {
     return linear(h, w, b);
   }
   std::string pytorch_definition() const override {
-    std::ostringstream os;
+    TextBuilder os;
     os << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        << "        self.layers = nn.Sequential(\n";
     for (const Layer& l : layers_) {

@@ -10,9 +10,9 @@
 // the same finite mask so both compute the same numbers. exp(-1e9 + O(1)) underflows to
 // exactly 0 in float32 and float64, so masked keys get weight exactly 0 (and zero gradient).
 // Legend: N = batch, T = tokens, D = dim, V = vocabulary.
-#include <sstream>
 
 #include "gradlab/ops.h"
+#include "gradlab/text.h"
 #include "nn/attention.h"
 #include "nn/sequence_models.h"
 
@@ -77,7 +77,7 @@ class TransformerLm : public Model {
 
   std::string pytorch_definition() const override {
     const int64_t d = dims_.dim;
-    std::ostringstream os;
+    TextBuilder os;
     os << torch_block_classes() << "\n\nclass Net(nn.Module):\n"
        << "    def __init__(self):\n        super().__init__()\n"
        << "        self.pos_embed = nn.Parameter(torch.zeros(1, " << seq_len_ << ", " << d << "))\n"

@@ -6,9 +6,9 @@
 // the image summary; with pool "mean" the summary is the mean token. A learned position
 // embedding is added, then `depth` pre-norm blocks (nn/attention.h), a final LayerNorm and
 // a Linear head. Legend: N = batch, L = tokens, D = dim, K = outputs.
-#include <sstream>
 
 #include "gradlab/ops.h"
+#include "gradlab/text.h"
 #include "nn/attention.h"
 #include "nn/sequence_models.h"
 
@@ -84,7 +84,7 @@ class Vit : public Model {
 
   std::string pytorch_definition() const override {
     const int64_t d = dims_.dim, tokens = patches_ + (cls_ ? 1 : 0);
-    std::ostringstream os;
+    TextBuilder os;
     os << torch_block_classes() << "\n\nclass Net(nn.Module):\n"
        << "    def __init__(self):\n        super().__init__()\n";
     if (cls_)

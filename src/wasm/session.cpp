@@ -8,6 +8,8 @@
 // The JS API (Module.Session, Module.schema(), ...; see src/wasm/session_api.js) is:
 //   new Session(configJson, profile)   resolve (profile, validate, defaults) + build the run
 //   step(n)        -> JSON array (string) of the rows logged during the next <= n steps
+//   preview()      -> JSON row (string) of the losses before the next step, or "null": drawn
+//                     while that step's row (which may wait on a sharpness probe) is computed
 //   done()         -> true once the run completed or diverged
 //   state()        -> JSON {steps_done, total_steps, status, diverged, reason, summary, ...}
 //   config()       -> the resolved config (JSON), what `gradlab run` writes to config.json
@@ -16,9 +18,10 @@
 // and free functions schema(), kinds(), resolveConfig(text, profile),
 // sweepPoints(text, profile), writeFile(path, bytes), buildId().
 //
-// Errors. Emscripten 3.1.6 delivers a C++ exception that escapes into JS as a bare number,
-// and a JS exception thrown from inside C++ frames skips their epilogues (the WASM stack
-// pointer is never restored). So nothing throws across this boundary: every bound call
+// Errors. A C++ exception that escapes into JS arrives as an opaque WebAssembly.Exception
+// (the build uses native WebAssembly exceptions), and a JS exception thrown through C++
+// frames skips their epilogues (the WASM stack pointer is never restored). So nothing
+// throws across this boundary: every bound call
 // catches, and returns an envelope {ok: true, value} or {ok: false, name, error} (name: the
 // gradlab error type, error: the C++ message). session_api.js (linked with --post-js)
 // turns {ok: false} into a thrown JS Error carrying that message and name.
@@ -31,7 +34,6 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +130,14 @@ class Session {
       }
       compute_s_ += (emscripten_get_now() - start_ms) / 1000.0;
       return out.dump();
+    });
+  }
+
+  val preview() const {
+    return guarded("Session.preview", [&] {
+      require_experiment();
+      const std::optional<Json> row = experiment_->preview();
+      return row ? row->dump() : std::string("null");
     });
   }
 
@@ -248,9 +258,11 @@ val write_file(const std::string& path, const std::string& bytes) {
       if (::mkdir(folder.c_str(), 0755) != 0 && errno != EEXIST)
         fail<IOError>("writeFile: cannot create folder ", folder, ": ", std::strerror(errno));
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-      fail<IOError>("writeFile: cannot write ", path);
+    // <cstdio>: this module links no iostreams (their locale tables are ~45 KB gzipped).
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out) fail<IOError>("writeFile: cannot write ", path, ": ", std::strerror(errno));
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+    if (std::fclose(out) != 0 || !written) fail<IOError>("writeFile: cannot write ", path);
     return static_cast<double>(bytes.size());
   });
 }
@@ -267,6 +279,7 @@ EMSCRIPTEN_BINDINGS(gradlab_web) {
       .constructor<const std::string&, const std::string&>()
       .function("initError", &gradlab::Session::init_error)
       .function("step", &gradlab::Session::step)
+      .function("preview", &gradlab::Session::preview)
       .function("done", &gradlab::Session::done)
       .function("state", &gradlab::Session::state)
       .function("config", &gradlab::Session::config)

@@ -24,6 +24,7 @@ Module['Session'] = class Session {
     this.raw = raw;
   }
   step(n) { return gradlabUnwrap(this.raw.step(n === undefined ? 1 : n)); }
+  preview() { return gradlabUnwrap(this.raw.preview()); }
   done() { return gradlabUnwrap(this.raw.done()); }
   state() { return gradlabUnwrap(this.raw.state()); }
   config() { return gradlabUnwrap(this.raw.config()); }

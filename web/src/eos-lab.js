@@ -43,6 +43,7 @@ export class EosLab {
     this.serial = 0;
     this.dashboard = new EosDashboard(this.root, { height: this.embed ? 200 : 230 });
     this.firstRowAt = null;
+    this.firstChartAt = null;
   }
 
   async init({ autorun = true } = {}) {
@@ -56,6 +57,11 @@ export class EosLab {
     } catch (e) {
       showError(e.message + ' — showing the default preset instead.', { title: 'Bad link' });
     }
+    // The config is known before the schema arrives: the worker starts fetching its data now,
+    // in parallel with its WASM compile (page load → first chart, docs/benchmarks.md).
+    const defaultPreset = fromHash && fromHash.config ? null : loadPreset(DEFAULT_PRESET);
+    if (defaultPreset) defaultPreset.then((c) => prewarm(c), () => {});
+    else prewarm(fromHash.config);
     this.schema = await schemaPromise;
     this.presets = (await presetsPromise).filter((p) => p.page === 'eos');
     this.fillPresetSelect();
@@ -72,7 +78,7 @@ export class EosLab {
       }
     }
     if (!config) {
-      config = await loadPreset(DEFAULT_PRESET);
+      config = await (defaultPreset || loadPreset(DEFAULT_PRESET));
       const select = $('#preset', this.root);
       if (select) select.value = DEFAULT_PRESET;
     }
@@ -216,6 +222,7 @@ export class EosLab {
       const entry = { id: point.id, label: pointLabel(point) + tag, run, kept: false, point };
       run.label = entry.label;
       run.onRows = (rows) => this.rowsArrived(entry, rows);
+      run.onPreview = () => this.chartUpdated();
       run.onState = () => this.updateStatus();
       run.onError = (e) => showError(`${entry.label}: ${e.message}`, { title: e.name || 'Error' });
       this.runs.push(entry);
@@ -233,11 +240,24 @@ export class EosLab {
       document.dispatchEvent(new CustomEvent('gradlab:first-row', { detail: { ms: this.firstRowAt } }));
     }
     for (const hook of this.onRowsHooks) hook(entry, rows);
+    this.chartUpdated();
+  }
+
+  // The charts take new data: rows, or a run's preview (web/tests/bench.mjs times the first).
+  chartUpdated() {
+    if (this.firstChartAt === null) {
+      this.firstChartAt = performance.now();
+      document.dispatchEvent(new CustomEvent('gradlab:first-chart', { detail: { ms: this.firstChartAt } }));
+    }
     this.refreshCharts();
   }
 
+  // A run without rows yet shows its preview (the losses before step 0) as a provisional
+  // point; exports and hooks see only rows.
   refreshCharts() {
-    this.dashboard.setRuns(this.runs.map((r) => ({ id: r.id, label: r.label, rows: r.run.rows })));
+    this.dashboard.setRuns(this.runs.map((r) => ({
+      id: r.id, label: r.label, rows: r.run.rows.length || !r.run.preview ? r.run.rows : [r.run.preview],
+    })));
   }
 
   togglePause() {

@@ -1,7 +1,11 @@
 // eos-page.js — entry point of eos.html: the full edge-of-stability lab.
 import { EosLab } from './eos-lab.js';
 import { showError } from './common.js';
+import { prewarm } from './runner.js';
 
+// The worker (and its WASM compile) first, before the charts are built: page load → first
+// chart is mostly that compile plus the data download (docs/benchmarks.md).
+prewarm();
 const lab = new EosLab({ root: document });
 // For the browser tests and the console: the lab, its runs and their rows.
 window.gradlabLab = lab;

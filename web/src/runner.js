@@ -1,9 +1,11 @@
 // runner.js — the page side of a run: one Web Worker (worker.js) per run, so the page never
 // blocks and several runs (e.g. three learning rates) can stream side by side.
 //
-//   const run = new Run({label, onRows, onState, onError});
+//   const run = new Run({label, onRows, onState, onError, onPreview});
 //   await run.start(config, {paused, profile});   run.pause(); run.resume(); run.step(n);
 //   run.reset(); run.stop();   run.rows — every row received, in order
+//   run.preview — the losses before the first step (a provisional row, not in run.rows),
+//   which the worker sends before that step's own row; onPreview(row, run) when it arrives
 //
 // expandConfig(config) asks a worker for the config's sweep points (the same expansion as
 // `gradlab sweep`), which the pages overlay as one run each.
@@ -11,9 +13,11 @@
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export class Run {
-  constructor({ label = '', onRows = () => {}, onState = () => {}, onError = () => {} } = {}) {
+  constructor({ label = '', onRows = () => {}, onState = () => {}, onError = () => {}, onPreview = () => {} } = {}) {
     this.label = label;
     this.onRows = onRows;
+    this.onPreview = onPreview;
+    this.preview = null;
     this.onState = onState;
     this.onError = onError;
     this.rows = [];
@@ -47,6 +51,7 @@ export class Run {
         this.timing.started = performance.now();
         this.config = m.config;
         this.rows = [];
+        this.preview = null;
         this.setStatus('ready', m.state);
         if (this.startWaiter) { this.startWaiter.resolve(m.config); this.startWaiter = null; }
         return;
@@ -57,6 +62,11 @@ export class Run {
         if (m.rows.length) this.onRows(m.rows, this);
         if (this.status !== 'running' && this.status !== 'stepping') this.status = 'running';
         this.onState(this);
+        return;
+      case 'preview':
+        if (this.timing.preview === undefined) this.timing.preview = performance.now();
+        this.preview = m.row;
+        this.onPreview(m.row, this);
         return;
       case 'running': this.setStatus('running', m.state); return;
       case 'paused': this.setStatus('paused', m.state); return;
@@ -102,13 +112,15 @@ export class Run {
     this.rows = [];
     this.status = 'loading';
     this.timing.start = performance.now();
-    this.timing.started = this.timing.firstRows = undefined;
+    this.timing.started = this.timing.preview = this.timing.firstRows = undefined;
     return new Promise((resolve, reject) => {
       this.startWaiter = { resolve, reject };
       this.worker.postMessage({ type: 'start', config, paused, profile, sliceMs, stepsPerSecond });
     });
   }
 
+  // Starts downloading the config's data in the worker now (see worker.js 'prefetch').
+  prefetch(config) { this.worker.postMessage({ type: 'prefetch', config }); }
   pause() { this.worker.postMessage({ type: 'pause' }); }
   resume() { this.worker.postMessage({ type: 'resume' }); }
   step(n = 1) { this.status = 'stepping'; this.worker.postMessage({ type: 'step', n }); }
@@ -139,9 +151,11 @@ export async function expandConfig(config, profile = '') {
   return run.expand(config, profile);
 }
 
-// Starts loading a worker (and its WASM) now, before the page knows what it will run.
-export function prewarm() {
+// Starts loading a worker (and its WASM) now, before the page knows what it will run; with a
+// config, the worker also starts downloading its data.
+export function prewarm(config) {
   if (!idle) idle = new Run({ label: 'idle' });
+  if (config) idle.prefetch(config);
 }
 
 export function takeIdleRun() {

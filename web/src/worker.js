@@ -10,11 +10,15 @@
 //   {type: 'start', config, profile?, paused?, sliceMs?, stepsPerSecond?}
 //   {type: 'pause'} {type: 'resume'} {type: 'step', n} {type: 'reset'} {type: 'stop'}
 //   {type: 'pace', stepsPerSecond}     0 = as fast as possible (animations set a pace)
+//   {type: 'prefetch', config}         start downloading the config's data files now (while
+//                                      the WASM module compiles); no answer
 //   {type: 'expand', id, config, profile?}    sweep points of a config (no run started)
 //   {type: 'exportParams', id}
 // Messages out:
 //   {type: 'ready', buildId, loadMs}
 //   {type: 'started', config (resolved), state}
+//   {type: 'preview', row}              the losses before the first step (Session.preview()),
+//                                       sent before that step, whose row may wait on a probe
 //   {type: 'rows', rows, state}         rows logged since the last message; state = Session.state()
 //   {type: 'paused' | 'running' | 'done' | 'stopped', state}
 //   {type: 'expanded', id, points}  {type: 'params', id, bytes}
@@ -105,8 +109,14 @@ function explain(e) {
   return e;
 }
 
+// Downloads start as soon as a config names the subset: from 'prefetch' (the page sends it as
+// soon as it knows its config, while this worker still compiles the module) or from 'start'.
+function prefetch(config) {
+  if (/"fashion_mnist"/.test(typeof config === 'string' ? config : JSON.stringify(config))) fetchFashion();
+}
+
 async function start(message) {
-  if (/"fashion_mnist"/.test(typeof message.config === 'string' ? message.config : JSON.stringify(message.config))) fetchFashion();
+  prefetch(message.config);
   await moduleReady;
   if (!gradlab) return;
   generation++;
@@ -130,6 +140,14 @@ async function start(message) {
   if (message.paused) {
     post('paused', { state: stateOf() });
   } else {
+    // The first chart update need not wait for step 0's sharpness probe (most of a second):
+    // the losses at the initial parameters go first, as a provisional point.
+    try {
+      const row = JSON.parse(session.preview());
+      if (row) post('preview', { row });
+    } catch (e) {
+      reportError('preview', e);
+    }
     running = true;
     schedule(generation);
   }
@@ -223,6 +241,9 @@ async function handle(message) {
       return;
     case 'pace':
       stepsPerSecond = Math.max(0, +message.stepsPerSecond || 0);
+      return;
+    case 'prefetch':
+      prefetch(message.config);
       return;
     case 'expand':
       await moduleReady;

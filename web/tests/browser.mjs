@@ -127,6 +127,13 @@ const tests = [
       // The charts drew the streamed series.
       const drawn = await page.evaluate(() => window.gradlabLab.dashboard.charts.sharpness.plot.data[1].filter((v) => v !== null).length);
       assert.ok(drawn >= 3, `sharpness chart has ${drawn} points`);
+      // The first chart update was the preview (step 0's losses, sent before its probe), and
+      // it holds the numbers step 0's row then logged.
+      const first = await page.evaluate(() => ({ preview: window.gradlabLab.runs[0].run.preview, chart: window.gradlabLab.firstChartAt, row: window.gradlabLab.firstRowAt }));
+      assert.equal(first.preview.step, 0);
+      assert.equal(first.preview.loss, rows[0].loss);
+      assert.equal(first.preview.train_acc, rows[0].train_acc);
+      assert.ok(first.chart !== null && first.chart <= first.row, JSON.stringify(first));
       await page.screenshot({ path: path.join(shotDir, 'eos-mid-run.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();

@@ -153,6 +153,26 @@ const tests = [
     },
   },
   {
+    name: 'api: preview() gives the losses before the next step without taking it, equal to that step\'s row',
+    fn: async () => {
+      const g = await gradlab();
+      const s = new g.Session(JSON.stringify(Object.assign({}, SPIRAL, { probe: { sharpness_every: 5, top_k: 1, lanczos_iters: 5 } })), '');
+      const preview = JSON.parse(s.preview());
+      assert.equal(preview.step, 0);
+      assert.equal(JSON.parse(s.state()).steps_done, 0);
+      assert.ok(!('sharpness' in preview), 'a preview has no probe');
+      const [row] = JSON.parse(s.step(1));
+      assert.equal(row.step, 0);
+      assert.ok(Number.isFinite(row.sharpness));
+      // Full batch, no dropout: the very numbers step 0 logs.
+      for (const key of ['loss', 'train_acc', 'test_loss', 'test_acc', 'lr']) assert.equal(preview[key], row[key], key);
+      assert.equal(JSON.parse(s.preview()).step, 1);
+      while (!s.done()) s.step(100);
+      assert.equal(JSON.parse(s.preview()), null);
+      s.delete();
+    },
+  },
+  {
     name: 'api: a diverging run stops with status diverged and says why',
     fn: async () => {
       const g = await gradlab();
