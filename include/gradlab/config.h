@@ -42,6 +42,9 @@ enum class ValueType {
   NumberOrString,   // a number, or one of the strings in `choices` (svm.C: 10 or "inf")
   IntListOrString,  // a list of integers, or one of the strings in `choices` (classes: "all")
   Object,           // a free-form JSON object (its contents are not checked here)
+  NumberRows,       // a list of rows, each a non-empty list of numbers, all of one length
+                    // (data.points: [[x1, x2], ...]); min/max bound each number,
+                    // min_items/max_items the number of rows
 };
 
 // Where a key applies: only when the discriminator `key` has one of `values`. An empty key

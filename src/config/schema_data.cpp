@@ -9,13 +9,13 @@
 namespace gradlab::config::schema_tables {
 
 std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
-  const std::vector<Json> kNotSynthetic = {"fashion_mnist", "cifar10", "npy", "text"};
+  const std::vector<Json> kNotSynthetic = {"fashion_mnist", "cifar10", "npy", "text", "points"};
   const std::vector<Json> generators = {
       "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
       "spiral",           "teacher_mlp"};
   return {
       key("data.source", T::String, required, "where the examples come from")
-          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text"})
+          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"})
           .when("kind", model_kinds),
       key("data.seed", T::Int, required,
           "seed for the data alone (subset, noise, generator); absent: the experiment seed")
@@ -84,6 +84,14 @@ std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
       key("data.y_test", T::Path, required, "test targets (.npy); goes with data.x_test")
           .optional()
           .when("data.source", {"npy"}),
+      key("data.points", T::NumberRows, required,
+          "the training inputs inline, one row [x1, ..., xd] per example (the browser's SVM page)")
+          .items(1)
+          .when("data.source", {"points"}),
+      key("data.labels", T::IntList, required,
+          "class id of each row of data.points (0, 1, ...; at least two classes are assumed)")
+          .at_least(0)
+          .when("data.source", {"points"}),
       key("data.seq_len", T::Int, required, "tokens per training window")
           .at_least(1)
           .when("data.source", {"text"}),

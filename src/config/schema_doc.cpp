@@ -2,9 +2,9 @@
 // checks from it) and as the Markdown key reference of docs/config.md.
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "config/config_internal.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 namespace {
@@ -35,6 +35,8 @@ const char* type_name(ValueType type) {
       return "int_list_or_string";
     case ValueType::Object:
       return "object";
+    case ValueType::NumberRows:
+      return "number_rows";
   }
   return "?";
 }
@@ -127,6 +129,8 @@ std::string accepts_text(const KeySpec& spec) {
       return "list of integers" + range + items_text(spec) + " or " + strings;
     case ValueType::Object:
       return "object";
+    case ValueType::NumberRows:
+      return "list" + items_text(spec) + " of rows of numbers" + range + ", all of one length";
   }
   return "";
 }
@@ -164,7 +168,7 @@ std::string schema_markdown() {
     const std::string group = dot == std::string::npos ? "" : spec.path.substr(0, dot);
     if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(group);
   }
-  std::ostringstream md;
+  TextBuilder md;
   for (const std::string& group : groups) {
     md << "### " << (group.empty() ? "Top level" : "`" + group + "`") << "\n\n"
        << "| key | accepts | default | applies when | meaning |\n"

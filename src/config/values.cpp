@@ -93,7 +93,8 @@ void check_scalar(Scalar kind, const KeySpec& spec, const Json& v, const std::st
   }
 }
 
-void check_list(Scalar element, const KeySpec& spec, const Json& v, const std::string& where) {
+// v must be an array whose length is within [min_items, max_items].
+void check_list_length(const KeySpec& spec, const Json& v, const std::string& where) {
   if (!v.is_array()) {
     fail<ConfigError>(where, ": expected ", expected_text(spec), ", got ", describe_value(v));
   }
@@ -105,9 +106,37 @@ void check_list(Scalar element, const KeySpec& spec, const Json& v, const std::s
                                                         : "at most " + plural(spec.max_items);
     fail<ConfigError>(where, ": expected ", want, ", got ", describe_value(v));
   }
+}
+
+void check_list(Scalar element, const KeySpec& spec, const Json& v, const std::string& where) {
+  check_list_length(spec, v, where);
+  const size_t n = v.size();
   for (size_t i = 0; i < n; ++i) {
     check_scalar(element, spec, v[i], where + "[" + std::to_string(i) + "]",
                  scalar_expected(element, spec));
+  }
+}
+
+// A table of numbers: rows of one length (the first row's), each number in range.
+void check_rows(const KeySpec& spec, const Json& v, const std::string& where) {
+  check_list_length(spec, v, where);
+  size_t width = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string row_where = where + "[" + std::to_string(i) + "]";
+    const Json& row = v[i];
+    if (!row.is_array() || row.empty()) {
+      fail<ConfigError>(row_where, ": expected a row of numbers such as [0.5, -1], got ",
+                        describe_value(row));
+    }
+    if (i == 0) width = row.size();
+    if (row.size() != width) {
+      fail<ConfigError>(row_where, ": has ", row.size(), row.size() == 1 ? " number" : " numbers",
+                        " but ", where, "[0] has ", width, " (every row needs the same length)");
+    }
+    for (size_t j = 0; j < row.size(); ++j) {
+      check_scalar(Scalar::Number, spec, row[j], row_where + "[" + std::to_string(j) + "]",
+                   "a number");
+    }
   }
 }
 
@@ -140,6 +169,8 @@ std::string expected_text(const KeySpec& spec) {
       return "a list of integers or " + quoted_choices(spec.choices);
     case ValueType::Object:
       return "an object";
+    case ValueType::NumberRows:
+      return "a list of rows of numbers, all of one length ([[x1, x2], ...])";
   }
   return "";
 }
@@ -165,6 +196,8 @@ void check_value(const KeySpec& spec, const Json& v, const std::string& where) {
     case ValueType::Object:
       if (!v.is_object()) wrong_type();
       return;
+    case ValueType::NumberRows:
+      return check_rows(spec, v, where);
     case ValueType::IntList:
       return check_list(Scalar::Int, spec, v, where);
     case ValueType::NumberList:

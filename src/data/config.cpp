@@ -6,10 +6,10 @@
 // docs/data.md documents the same table in prose.
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "data/data_internal.h"
 #include "gradlab/error.h"
+#include "gradlab/text.h"
 
 namespace gradlab::data {
 namespace {
@@ -25,6 +25,7 @@ enum class KeyKind {
   choice_list,   // list of strings from `choices`
   count_or_all,  // integer >= 0 or "all"
   classes,       // list of distinct class ids >= 0, or "all"
+  number_rows,   // non-empty list of rows of numbers, every row the same non-zero length
 };
 
 struct KeySpec {
@@ -37,7 +38,8 @@ struct KeySpec {
   std::vector<std::string> choices;
 };
 
-const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy", "synthetic", "text"};
+const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy",
+                                           "synthetic",     "text",    "points"};
 const std::vector<std::string> kGenerators = {
     "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
     "spiral",           "teacher_mlp"};
@@ -80,6 +82,9 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
     add({"y", KeyKind::path, nullptr, true, 0, 0, {}});
     add({"x_test", KeyKind::path, nullptr, false, 0, 0, {}});
     add({"y_test", KeyKind::path, nullptr, false, 0, 0, {}});
+  } else if (source == "points") {
+    add({"points", KeyKind::number_rows, nullptr, true, 0, 0, {}});
+    add({"labels", KeyKind::int_list, nullptr, true, 0, 0, {}});
   } else if (source == "text") {
     add({"path", KeyKind::path, nullptr, true, 0, 0, {}});
     add({"seq_len", KeyKind::integer, nullptr, true, 1, 0, {}});
@@ -155,7 +160,7 @@ int64_t as_integer(const json& v) {
 
 // Checks one present value against its spec; returns it normalised (integral floats → ints).
 json check_value(const KeySpec& spec, const json& v) {
-  std::ostringstream range;
+  TextBuilder range;
   switch (spec.kind) {
     case KeyKind::integer:
       if (!is_integral(v) || as_integer(v) < spec.min) {
@@ -204,6 +209,24 @@ json check_value(const KeySpec& spec, const json& v) {
         bad_value(spec.name, "a non-negative integer or \"all\"", v);
       }
       return as_integer(v);
+    case KeyKind::number_rows: {
+      const char* expected = "a non-empty list of rows of numbers, all of one length";
+      if (!v.is_array() || v.empty()) bad_value(spec.name, expected, v);
+      for (size_t i = 0; i < v.size(); ++i) {
+        const json& row = v[i];
+        if (!row.is_array() || row.empty() || row.size() != v[0].size()) {
+          fail<ConfigError>("data.", spec.name, "[", i, "]: expected a row of ",
+                            v[0].is_array() ? v[0].size() : 1, " numbers like data.", spec.name,
+                            "[0], got ", row.dump());
+        }
+        for (const json& x : row) {
+          if (!x.is_number()) {
+            fail<ConfigError>("data.", spec.name, "[", i, "]: expected numbers, got ", row.dump());
+          }
+        }
+      }
+      return v;
+    }
     case KeyKind::classes: {
       if (v.is_string() && v.get<std::string>() == "all") return v;
       const char* expected = "\"all\" or a non-empty list of distinct class ids >= 0";
@@ -287,6 +310,11 @@ json resolve_data_config_impl(const json& data) {
     fail<ConfigError>(
         "data.label_noise and data.randomize = \"labels\" together: with random "
         "labels every label is already noise; use one of them");
+  }
+  if (source == "points" && resolved["labels"].size() != resolved["points"].size()) {
+    fail<ConfigError>("data.labels has ", resolved["labels"].size(),
+                      " entries but data.points has ", resolved["points"].size(),
+                      " rows: give one class id per point");
   }
   if (source == "synthetic" && resolved["classes"] != "all") {
     fail<ConfigError>(
@@ -380,6 +408,7 @@ std::vector<std::pair<std::string, std::string>> data_sources() {
       {"npy", "NumPy .npy arrays data.x, data.y (+ x_test, y_test); integer y = classes"},
       {"synthetic", "a seeded generator (data.generator): mixtures, moons, spirals, teachers"},
       {"text", "a text file at data.path, character level, windows of data.seq_len tokens"},
+      {"points", "inline inputs data.points ([[x1, x2], ...]) with class ids data.labels"},
   };
 }
 

@@ -2,8 +2,8 @@
 // shape in which every source hands over its examples, and the source readers.
 //
 // Pipeline (dataset.cpp): resolve + parse the block (config.cpp) → read the source
-// (fashion_mnist.cpp, cifar10.cpp, npy.cpp, synthetic.cpp, text.cpp) → pick the subset →
-// label noise / randomisation / preprocessing (transforms.cpp) → Dataset.
+// (fashion_mnist.cpp, cifar10.cpp, npy.cpp, synthetic.cpp, text.cpp, points.cpp) → pick the
+// subset → label noise / randomisation / preprocessing (transforms.cpp) → Dataset.
 // Tests include this header to reach the readers directly (tests see src/).
 #pragma once
 
@@ -27,7 +27,7 @@ enum class Preprocess { standardize, center, downsample2, unit_norm };
 
 struct DataConfig {
   nlohmann::json block;            // resolved: every default filled in (source keys read from here)
-  std::string source;              // fashion_mnist | cifar10 | npy | synthetic | text
+  std::string source;              // fashion_mnist | cifar10 | npy | synthetic | text | points
   std::optional<int64_t> n_train;  // nullopt = every available example
   std::optional<int64_t> n_test;
   std::vector<int64_t> classes;  // original class ids, in label order; empty = all
@@ -77,6 +77,7 @@ SourceData load_cifar10(const DataConfig& config);
 SourceData load_npy_source(const DataConfig& config);
 SourceData generate_synthetic(const DataConfig& config, Rng& rng);
 SourceData load_text(const DataConfig& config);
+SourceData load_points(const DataConfig& config);
 
 // ---- transforms (transforms.cpp) -------------------------------------------------------------
 

@@ -10,10 +10,10 @@
 // Random streams: Rng(seed, "data") split per purpose, so e.g. turning on label noise
 // does not change which examples the subset picks.
 #include <algorithm>
-#include <sstream>
 
 #include "data/data_internal.h"
 #include "gradlab/error.h"
+#include "gradlab/text.h"
 
 namespace gradlab {
 
@@ -115,7 +115,7 @@ DataSplit materialize(const SourceSplit& split, const std::vector<int64_t>& chos
 }
 
 std::string describe(const Dataset& ds, const DataConfig& config, const SourceData& source) {
-  std::ostringstream os;
+  TextBuilder os;
   os << source.name;
   if (!source.details.empty()) os << " (" << source.details << ")";
   os << ": " << ds.train.n << " train / " << ds.test.n << " test, ";
@@ -146,6 +146,7 @@ SourceData read_source(const DataConfig& config, Rng& rng) {
   if (config.source == "npy") return load_npy_source(config);
   if (config.source == "synthetic") return generate_synthetic(config, rng);
   if (config.source == "text") return load_text(config);
+  if (config.source == "points") return load_points(config);
   fail<ConfigError>("data.source: unknown source \"", config.source, "\"");
 }
 
