@@ -244,6 +244,12 @@ std::vector<KeySpec> train_keys() {
           .at_least(0)
           .optional()
           .when("kind", {"random_labels"}),
+      key("train.interpolation_tol", T::Number, 0.0,
+          "double_descent with model.type mlp: a run interpolates when its final train error "
+          "(on the noisy labels) is at most this; the sweep summary's interpolation threshold "
+          "is the smallest width that does")
+          .in(0, 1)
+          .when("kind", {"double_descent"}),
   };
 }
 

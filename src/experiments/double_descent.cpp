@@ -224,7 +224,7 @@ Json double_descent_sweep_summary(const std::vector<Json>& rows) {
     if (r.contains("n_features") && r.contains("test_error") && r.contains("param_norm") &&
         r.contains("n_train"))
       by_ridge[r.value("ridge", 0.0)].push_back(&r);
-  if (by_ridge.empty()) return nullptr;
+  if (by_ridge.empty()) return network_sweep_summary(rows);
   Json out = Json::array();
   for (auto& entry : by_ridge) {
     // Plain references: clang 14 (the WASM build) cannot capture structured bindings.

@@ -29,10 +29,15 @@
 // summed over classes, mean over examples: the project's mse), param_norm (‖W‖_F), ridge.
 // Config: kind double_descent, data.*, model {type random_features, n_features, features,
 // bandwidth, ridge}, loss mse; optim and train are required by the schema but unused.
+//
+// With model.type "mlp" the kind trains a network instead (NetworkDoubleDescentExperiment,
+// below): model-wise double descent is a sweep over model.widths, epoch-wise is one long
+// run's rows, sample-wise is a sweep over data.n_train.
 #pragma once
 
 #include <vector>
 
+#include "experiments/training.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
 
@@ -75,11 +80,66 @@ class DoubleDescentExperiment : public Experiment {
   std::vector<double> coefficients_;  // (N, K)
 };
 
+// Network double descent (Nakkiran et al. 2019, "Deep double descent"; Belkin et al. 2019,
+// Fig. 3 for networks): an MLP whose hidden layers all have the same width h, trained by
+// TrainingExperiment (any optimizer, usually Adam for thousands of epochs) on a classification
+// set with data.label_noise, so that fitting the training set means memorising the noisy
+// labels. Model-wise: sweep model.widths ([[1], [2], [4], ...]); sample-wise: sweep
+// data.n_train; epoch-wise: log every epoch of one large width.
+//
+// Rows: TrainingExperiment's (loss, train_acc, test_loss, test_acc, param_norm, ...) plus
+// epoch (= step / steps per epoch), train_error = 1 − train_acc (on the noisy training labels)
+// and test_error = 1 − test_acc. A row at step s describes the parameters before update s.
+// Summary (= a sweep.jsonl row): width, depth (hidden layers), n_params, n_train, n_test,
+// label_noise, n_noisy, noisy_indices, and, at the *final* parameters (after the last update),
+// loss, train_error, test_error, test_loss, param_norm, interpolated (train_error ≤
+// train.interpolation_tol); epoch-wise figures from the logged rows: interpolation_epoch (the
+// first logged epoch with train_error ≤ tol), epochwise_min_test_error / _epoch (the lowest
+// test error logged before interpolation_epoch), epochwise_peak_test_error / _epoch (the
+// highest logged after that minimum), best_test_error / _epoch (over the whole run).
+class NetworkDoubleDescentExperiment : public TrainingExperiment {
+ public:
+  explicit NetworkDoubleDescentExperiment(const Json& config);
+  Json summary(const std::vector<Json>& rows) const override;
+  std::string description() const override;
+
+  int64_t width() const { return width_; }
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  const std::vector<int64_t>& noisy_indices() const { return data_.noisy_indices; }
+
+ protected:
+  void add_probes(Json& row) override;
+
+ private:
+  int64_t width_ = 0;  // h: every hidden layer's width (0 for a linear model, widths [])
+  int64_t depth_ = 0;  // hidden layers
+  int64_t steps_per_epoch_ = 1;
+  double interpolation_tol_ = 0;
+};
+
+// The kind's factory: model.type random_features → DoubleDescentExperiment, mlp →
+// NetworkDoubleDescentExperiment, anything else a ConfigError naming model.type.
+std::unique_ptr<Experiment> make_double_descent_experiment(const Json& config);
+
 // The summary of a double-descent sweep (the rows of sweep.jsonl), or null when the rows
-// are not a random-features sweep over n_features. Per ridge value (rows grouped by ridge):
+// are neither a random-features sweep over n_features nor a network sweep (rows with width).
+// Random features, per ridge value (rows grouped by ridge):
 // interpolation_threshold (= n_train: N = n), the grid point nearest to it, the test-error
 // peak and the ‖W‖ peak (n_features, value, grid steps from the threshold), the best test
 // error below the threshold and the test error at the largest N.
+// Networks: see network_sweep_summary.
 Json double_descent_sweep_summary(const std::vector<Json>& rows);
+
+// The summary of a network double-descent sweep, or null when no row has a width. Rows are
+// grouped by the swept keys (the row keys with a dot: data.label_noise, optim.lr, ...) other
+// than the axis; one curve per group and axis:
+//   axis "width" (model.widths swept): interpolation_threshold_width = the smallest width
+//     whose run interpolated (train_error ≤ its interpolation_tol; null if none), its n_params,
+//     the test-error peak (width, value, grid steps from the threshold), the ‖θ‖ peak, the
+//     best test error below the threshold and the test error at the largest width;
+//   axis "n_train" (data.n_train swept): the largest n_train that is still interpolated, the
+//     test-error peak (n_train, value, grid steps from that n) — Nakkiran et al.'s sample-wise
+//     non-monotonicity: more data can hurt near the threshold.
+Json network_sweep_summary(const std::vector<Json>& rows);
 
 }  // namespace gradlab

@@ -24,14 +24,15 @@ std::unique_ptr<Experiment> make_random_labels(const Json& c) {
   return std::make_unique<RandomLabelsExperiment>(c);
 }
 std::unique_ptr<Experiment> make_double_descent(const Json& c) {
-  return std::make_unique<DoubleDescentExperiment>(c);
+  return make_double_descent_experiment(c);
 }
 
 const std::vector<Kind>& kinds() {
   static const std::vector<Kind> k = {
       {"double_descent",
-       "random-features least squares (min-norm past N = n): test error peaks at the "
-       "interpolation threshold and falls again (Belkin et al. 2019)",
+       "random-features least squares (min-norm past N = n) or an MLP width sweep on noisy "
+       "labels: test error peaks at the interpolation threshold and falls again (Belkin et al. "
+       "2019, Nakkiran et al. 2019)",
        make_double_descent},
       {"edge_of_stability",
        "full-batch GD with periodic Hessian top-eigenvalue probes (Cohen et al. 2021)",
@@ -60,7 +61,17 @@ std::unique_ptr<Experiment> make_experiment(const Json& config) {
     fail<ConfigError>("kind: missing (expected one of the kinds `gradlab list` prints)");
   std::string kind = config["kind"].get<std::string>();
   for (const Kind& k : kinds())
-    if (kind == k.name) return k.make(config);
+    if (kind == k.name) {
+      std::unique_ptr<Experiment> made = k.make(config);
+      // Only the shared training loop (TrainingExperiment and its kinds) places tensors on a
+      // device; the others compute on the CPU, so "cuda" there is an error, not a silent CPU run.
+      if (config.value("device", "cpu") == "cuda" &&
+          dynamic_cast<const TrainingExperiment*>(made.get()) == nullptr)
+        fail<ConfigError>("device: \"cuda\" is not supported by kind ", kind,
+                          " with this configuration: it computes on the CPU (cuda applies to "
+                          "networks trained by gradient methods); use \"cpu\" or \"auto\"");
+      return made;
+    }
   std::string valid;
   for (const Kind& k : kinds()) valid += (valid.empty() ? "" : ", ") + std::string(k.name);
   fail<ConfigError>("kind: \"", kind, "\" cannot run in this build yet (implemented: ", valid, ")");
