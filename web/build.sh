@@ -8,7 +8,8 @@
 # The result is plain files — no server logic, no CDN — that work offline from any static
 # host and under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`:
 #   *.html, css/, js/ (page modules, worker.js, gradlab_web.js/.wasm, vendor/uPlot.mjs),
-#   presets/ (experiment configs `gradlab run` accepts), schema.json (the config schema,
+#   presets/ (experiment configs `gradlab run` accepts; presets/experiments/<kind>/ copies
+#   experiments/<kind>/ for the pages built on them), schema.json (the config schema,
 #   for forms), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
 #   Debian package's IDX files, gzipped; the worker inflates it with DecompressionStream).
 # Knobs: GRADLAB_WEB_FASHION_TRAIN (10000), GRADLAB_WEB_FASHION_TEST (3000) images kept,
@@ -45,6 +46,12 @@ mkdir -p "$OUT/js/vendor" "$OUT/css" "$OUT/presets" "$OUT/data"
 cp "$WEB"/*.html "$WEB"/favicon.svg "$WEB"/embed-config.json "$OUT/"
 cp "$WEB"/css/*.css "$OUT/css/"
 cp "$WEB"/presets/*.json "$OUT/presets/"
+# The experiment configs the generalisation pages start from (their `web` profiles give the
+# browser sizes), so the pages and `gradlab run` read the same files.
+for kind in random_labels double_descent; do
+  mkdir -p "$OUT/presets/experiments/$kind"
+  cp "$ROOT/experiments/$kind"/*.json "$OUT/presets/experiments/$kind/"
+done
 cp "$WEB"/src/*.js "$OUT/js/"
 cp "$WASM_DIR/gradlab_web.js" "$WASM_DIR/gradlab_web.wasm" "$OUT/js/"
 

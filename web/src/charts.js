@@ -2,9 +2,11 @@
 // stability threshold 2/η drawn as a dashed line in the run's colour and event markers
 // (the step where the edge of stability is reached) as dotted verticals.
 //
-//   const chart = new MetricChart(element, {title, yLabel, logY, xLabel});
+//   const chart = new MetricChart(element, {title, yLabel, logY, xLabel, logX, points});
 //   chart.update(series, {hLines, vLines})   series: [{label, color, xs, ys, dash?}]
 //   chart.setLogY(bool); chart.toPNG(): Promise<Blob>; chart.toSVG(): string
+// logX: a log-scale x axis (sweeps over model size); points: mark every data point (a sweep's
+// grid), not only the line through them.
 //
 // Updates are cheap (setData) while the series stay the same; a new run rebuilds the plot.
 import uPlot from './vendor/uPlot.mjs';
@@ -33,12 +35,14 @@ function logSplits(u, axisIdx, min, max) {
 }
 
 export class MetricChart {
-  constructor(element, { title = '', yLabel = '', xLabel = 'step', logY = false, height = 240 } = {}) {
+  constructor(element, { title = '', yLabel = '', xLabel = 'step', logY = false, logX = false, points = false, height = 240 } = {}) {
     this.element = element;
     this.title = title;
     this.yLabel = yLabel;
     this.xLabel = xLabel;
     this.logY = logY;
+    this.logX = logX;
+    this.points = points;
     this.height = height;
     this.series = [];
     this.hLines = [];
@@ -106,11 +110,11 @@ export class MetricChart {
       width: this.width(),
       height: this.height,
       scales: {
-        x: { time: false },
+        x: this.logX ? { time: false, distr: 3, log: 10 } : { time: false },
         y: { distr: this.logY ? 3 : 1, log: 10, range: (u, min, max) => self.yRange(u, min, max) },
       },
       axes: [
-        { label: this.xLabel, labelSize: 18, size: 36 },
+        Object.assign({ label: this.xLabel, labelSize: 18, size: 36 }, this.logX ? { splits: logSplits, values: (u, vals) => vals.map(niceNumber) } : {}),
         Object.assign({ label: this.yLabel, labelSize: 18, size: 64, values: (u, vals) => vals.map(niceNumber) },
           this.logY ? { splits: logSplits } : {}),
       ],
@@ -123,7 +127,7 @@ export class MetricChart {
           width: s.width || 1.75,
           dash: s.dash,
           spanGaps: true,
-          points: { show: false },
+          points: this.points ? { show: true, size: 6, fill: s.color } : { show: false },
           value: (u, v) => niceNumber(v),
         }))),
       hooks: { draw: [(u) => self.drawOverlays(u)] },
