@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench.h"
+#include "bench_data.h"
 #include "gradlab/autograd.h"
 #include "gradlab/loss.h"
 #include "gradlab/nn.h"
@@ -42,17 +43,10 @@ GRADLAB_BENCHMARK(eos_fc_tanh) {
   std::unique_ptr<Model> model = build_model(
       {{"type", "mlp"}, {"widths", {200, 200}}, {"activation", "tanh"}}, mc, rng);
   Tensor x = randn({n, kIn}, rng);  // [N, 784]
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  std::vector<double> onehot(static_cast<size_t>(n * kClasses), 0.0);  // [N, 10] row-major
-  for (int64_t i = 0; i < n; ++i) {
-    labels[static_cast<size_t>(i)] = static_cast<int64_t>(rng.below(kClasses));
-    onehot[static_cast<size_t>(i * kClasses + labels[static_cast<size_t>(i)])] = 1.0;
-  }
-  Targets targets{from_indices(labels, {n}), from_vector(onehot, {n, kClasses})};
+  Targets targets = random_class_targets(n, kClasses, rng);
 
   TensorList& p = model->params();
-  TensorList initial;
-  for (const Tensor& t : p) initial.push_back(t.detach().clone());
+  const TensorList initial = snapshot(p);
   auto reset = [&] {
     NoGradGuard no_grad;
     for (size_t i = 0; i < p.size(); ++i) p[i].assign_(initial[i]);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench.h"
+#include "bench_data.h"
 #include "gradlab/autograd.h"
 #include "gradlab/loss.h"
 #include "gradlab/nn.h"
@@ -36,17 +37,10 @@ GRADLAB_BENCHMARK(mlp_step_threads) {
   std::unique_ptr<Model> model =
       build_model({{"type", "mlp"}, {"widths", {kWidth, kWidth}}, {"activation", "relu"}}, mc, rng);
   Tensor x = randn({n, kIn}, rng);  // [N, 784]
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  std::vector<double> onehot(static_cast<size_t>(n * kClasses), 0.0);  // [N, 10]
-  for (int64_t i = 0; i < n; ++i) {
-    labels[static_cast<size_t>(i)] = static_cast<int64_t>(rng.below(kClasses));
-    onehot[static_cast<size_t>(i * kClasses + labels[static_cast<size_t>(i)])] = 1.0;
-  }
-  Targets targets{from_indices(labels, {n}), from_vector(onehot, {n, kClasses})};
+  Targets targets = random_class_targets(n, kClasses, rng);
 
   TensorList& p = model->params();
-  TensorList initial;
-  for (const Tensor& t : p) initial.push_back(t.detach().clone());
+  const TensorList initial = snapshot(p);
   auto step = [&] {
     {
       NoGradGuard no_grad;  // same starting point every call: identical work
