@@ -1,12 +1,11 @@
 // double_descent with random features: the closed-form fit behind Belkin et al.'s
 // model-wise curve (see double_descent.h for the maths and the scaling).
 //
-// Linear algebra in double (project dgemm for the big products, Eigen's symmetric
-// eigensolver for the pseudo-inverse): the Gram matrix at N ≈ n has condition number κ(Φ)²,
-// and float32 would drown the very peak we want to show.
+// Linear algebra in double (project dgemm for the products, gradlab's symmetric eigensolver,
+// spectrum/symmetric_eigen.h, for the pseudo-inverse): the Gram matrix at N ≈ n has condition
+// number κ(Φ)², and float32 would drown the very peak we want to show.
 #include "experiments/double_descent.h"
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,12 +15,21 @@
 #include "gradlab/error.h"
 #include "gradlab/gemm.h"
 #include "gradlab/rng.h"
+#include "spectrum/symmetric_eigen.h"
 
 namespace gradlab {
 
 namespace {
 
-using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Dense row-major matrix in double: entry (i, j) at data[i * cols + j].
+struct Matrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<double> data;  // (rows, cols)
+  Matrix() = default;
+  Matrix(int64_t r, int64_t c) : rows(r), cols(c), data(static_cast<size_t>(r * c), 0.0) {}
+  double& operator()(int64_t i, int64_t j) { return data[static_cast<size_t>(i * cols + j)]; }
+  double operator()(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * cols + j)]; }
+};
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
@@ -29,58 +37,80 @@ constexpr double kTwoPi = 6.283185307179586476925286766559;
 // the three big products of a fit (features of both splits, the Gram matrix) are ~95% of its
 // flops. Row-major throughout, so leading dimensions are column counts.
 Matrix product(const Matrix& a, bool trans_a, const Matrix& b, bool trans_b) {
-  const int64_t m = trans_a ? a.cols() : a.rows();
-  const int64_t k = trans_a ? a.rows() : a.cols();
-  const int64_t n = trans_b ? b.rows() : b.cols();
+  const int64_t m = trans_a ? a.cols : a.rows;
+  const int64_t k = trans_a ? a.rows : a.cols;
+  const int64_t n = trans_b ? b.rows : b.cols;
   Matrix c(m, n);
-  dgemm(trans_a, trans_b, m, n, k, 1.0, a.data(), a.cols(), b.data(), b.cols(), 0.0, c.data(), n);
+  dgemm(trans_a, trans_b, m, n, k, 1.0, a.data.data(), a.cols, b.data.data(), b.cols, 0.0,
+        c.data.data(), n);
   return c;
 }
 
 // Inputs of a split as a matrix (rows, d).
 Matrix inputs(const DataSplit& s, int64_t d) {
   Matrix x(s.n, d);
-  for (int64_t i = 0; i < s.n; ++i)
-    for (int64_t j = 0; j < d; ++j) x(i, j) = s.x[static_cast<size_t>(i * d + j)];
+  std::copy_n(s.x.begin(), s.n * d, x.data.begin());
   return x;
 }
 
 // One-hot targets (rows, K).
 Matrix onehot(const DataSplit& s, int64_t classes) {
-  Matrix y = Matrix::Zero(s.n, classes);
+  Matrix y(s.n, classes);
   for (int64_t i = 0; i < s.n; ++i) y(i, s.labels[static_cast<size_t>(i)]) = 1.0;
   return y;
+}
+
+// ‖x‖₂ of all entries, summed in order.
+double frobenius_norm(const Matrix& x) {
+  double sum = 0.0;
+  for (double v : x.data) sum += v * v;
+  return std::sqrt(sum);
 }
 
 // Moore–Penrose pseudo-inverse (or ridge inverse) of a symmetric PSD matrix G + λI applied to
 // B: U diag(1/(μ + λ)) Uᵀ B over the eigenpairs (μ, u) of G, dropping μ + λ below tol. This
 // is the SVD-based pinv of the feature matrix expressed through its Gram matrix.
 Matrix psd_solve(const Matrix& gram, const Matrix& rhs, double ridge, int64_t max_dim) {
-  Eigen::SelfAdjointEigenSolver<Matrix> eig(gram);
-  if (eig.info() != Eigen::Success)
-    fail<ValueError>("double_descent: eigendecomposition of the ", gram.rows(), "x", gram.cols(),
-                     " Gram matrix did not converge");
-  const Eigen::VectorXd mu = eig.eigenvalues().array() + ridge;  // ascending
-  const double top = std::max(mu.maxCoeff(), 0.0);
+  const int64_t r = gram.rows;
+  SymmetricEigen eig;
+  try {
+    eig = symmetric_eigen(gram.data, r, EigenVectors::yes);
+  } catch (const Error& e) {
+    fail<ValueError>("double_descent: eigendecomposition of the ", r, "x", r,
+                     " Gram matrix failed: ", e.what());
+  }
+  std::vector<double> mu(static_cast<size_t>(r));  // (r) ascending
+  for (int64_t i = 0; i < r; ++i) mu[i] = eig.values[i] + ridge;
+  const double top = std::max(mu.back(), 0.0);
   const double tol = static_cast<double>(max_dim) * std::numeric_limits<double>::epsilon() * top;
-  Eigen::VectorXd inv(mu.size());
-  for (Eigen::Index i = 0; i < mu.size(); ++i) inv(i) = mu(i) > tol ? 1.0 / mu(i) : 0.0;
-  const Matrix& u = eig.eigenvectors();
-  Matrix proj = u.transpose() * rhs;  // (r, K)
-  proj = inv.asDiagonal() * proj;
-  return u * proj;
+  Matrix ut;  // (r, r) row i = u_i
+  ut.rows = ut.cols = r;
+  ut.data = std::move(eig.vectors);
+  Matrix proj = product(ut, false, rhs, false);  // (r, K) Uᵀ B
+  for (int64_t i = 0; i < r; ++i) {
+    const double inv = mu[i] > tol ? 1.0 / mu[i] : 0.0;
+    for (int64_t j = 0; j < proj.cols; ++j) proj(i, j) *= inv;
+  }
+  return product(ut, true, proj, false);  // (r, K) U diag(1/μ) Uᵀ B
 }
 
-// Fraction of rows whose argmax differs from the label, and ½‖pred − y‖² mean over rows.
+// Fraction of rows whose argmax (the first, on ties) differs from the label, and ½‖pred − y‖²
+// mean over rows.
 void score(const Matrix& pred, const DataSplit& s, const Matrix& y, double& error, double& loss) {
   int64_t wrong = 0;
+  double squared = 0.0;
   for (int64_t i = 0; i < s.n; ++i) {
-    Eigen::Index arg;
-    pred.row(i).maxCoeff(&arg);
+    int64_t arg = 0;
+    for (int64_t j = 1; j < pred.cols; ++j)
+      if (pred(i, j) > pred(i, arg)) arg = j;
     wrong += arg != s.labels[static_cast<size_t>(i)];
+    for (int64_t j = 0; j < pred.cols; ++j) {
+      const double diff = pred(i, j) - y(i, j);
+      squared += diff * diff;
+    }
   }
   error = s.n ? static_cast<double>(wrong) / static_cast<double>(s.n) : 0.0;
-  loss = s.n ? 0.5 * (pred - y).squaredNorm() / static_cast<double>(s.n) : 0.0;
+  loss = s.n ? 0.5 * squared / static_cast<double>(s.n) : 0.0;
 }
 
 }  // namespace
@@ -100,31 +130,32 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
   // V (N, d), b (N): row j from stream position j, so features are nested across N.
   Rng rng(seed, 11);
   Matrix v(big_n, d);
-  Eigen::VectorXd b(big_n);
+  std::vector<double> b(static_cast<size_t>(big_n));  // (N)
   for (int64_t j = 0; j < big_n; ++j) {
     for (int64_t k = 0; k < d; ++k) v(j, k) = rng.normal() / sigma;
-    b(j) = spec.fourier ? rng.uniform(0.0, kTwoPi) : rng.normal();
+    b[j] = spec.fourier ? rng.uniform(0.0, kTwoPi) : rng.normal();
   }
   const double scale = std::sqrt(2.0 / static_cast<double>(big_n));
   auto features = [&](const Matrix& x) {  // (rows, d) -> (rows, N)
     Matrix z = product(x, false, v, true);
-    z.rowwise() += b.transpose();
-    if (spec.fourier)
-      z = scale * z.array().cos();
-    else
-      z = scale * z.array().max(0.0);
+    for (int64_t i = 0; i < z.rows; ++i) {
+      for (int64_t j = 0; j < big_n; ++j) {
+        const double pre = z(i, j) + b[j];
+        z(i, j) = scale * (spec.fourier ? std::cos(pre) : std::max(pre, 0.0));
+      }
+    }
     return z;
   };
 
   const Matrix phi = features(inputs(data.train, d));  // (n, N)
-  const Matrix y = onehot(data.train, classes);         // (n, K)
-  Matrix w;                                             // (N, K)
+  const Matrix y = onehot(data.train, classes);        // (n, K)
+  Matrix w;                                            // (N, K)
   if (big_n <= n) {
     const Matrix gram = product(phi, true, phi, false);  // (N, N)
-    w = psd_solve(gram, phi.transpose() * y, spec.ridge, n);
+    w = psd_solve(gram, product(phi, true, y, false), spec.ridge, n);
   } else {
     const Matrix gram = product(phi, false, phi, true);  // (n, n)
-    w = phi.transpose() * psd_solve(gram, y, spec.ridge, big_n);
+    w = product(phi, true, psd_solve(gram, y, spec.ridge, big_n), false);
   }
 
   Json row = Json::object();
@@ -134,21 +165,23 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
   row["ridge"] = spec.ridge;
   row["bandwidth"] = sigma;
   double train_error = 0, train_loss = 0;
-  score(phi * w, data.train, y, train_error, train_loss);
+  score(product(phi, false, w, false), data.train, y, train_error, train_loss);
   if (std::isfinite(train_loss)) row["loss"] = train_loss;
   row["train_error"] = train_error;
   row["train_acc"] = 1.0 - train_error;
   if (m > 0) {
     const Matrix phi_test = features(inputs(data.test, d));  // (m, N)
     double test_error = 0, test_loss = 0;
-    score(phi_test * w, data.test, onehot(data.test, classes), test_error, test_loss);
+    score(product(phi_test, false, w, false), data.test, onehot(data.test, classes), test_error,
+          test_loss);
     if (std::isfinite(test_loss)) row["test_loss"] = test_loss;
     row["test_error"] = test_error;
     row["test_acc"] = 1.0 - test_error;
   }
-  if (std::isfinite(w.norm())) row["param_norm"] = w.norm();
+  const double w_norm = frobenius_norm(w);
+  if (std::isfinite(w_norm)) row["param_norm"] = w_norm;
   row["fit_time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (coefficients) coefficients->assign(w.data(), w.data() + w.size());
+  if (coefficients) *coefficients = w.data;
   return row;
 }
 

@@ -11,7 +11,7 @@
 // Model f(x) = wᵀx, w₀ = 0. Loss L(w) = (1/n) Σᵢ ℓ(yᵢwᵀxᵢ), ℓ(u) = log(1 + e^{−u}) (logistic)
 // or e^{−u} (exponential). optim.type: gd (w ← w − η∇L), normalized_gd (w ← w − η∇L/‖∇L‖,
 // cf. Nacson et al. 2019 who show normalised steps close the angle much faster), adam
-// (Kingma & Ba 2015 with optim.betas / optim.eps; bias-corrected). Eigen vectors, float64:
+// (Kingma & Ba 2015 with optim.betas / optim.eps; bias-corrected). Plain float64 loops:
 // 10⁵ steps on a few hundred 2-D points take well under a second.
 //
 // Rows at step t (the iterate before update t, as quadratic_gd): loss, normalized_margin
@@ -19,7 +19,6 @@
 // lr. Logged at t = 0, on a geometric grid (t = ⌈1.25ᵏ⌉, so a log-t plot is evenly
 // sampled), every train.log_every steps, and at the last step. Margin and angle are
 // absent while w = 0.
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -39,7 +38,12 @@ namespace {
 
 constexpr double kGeometricRatio = 1.25;  // grid of logged steps
 
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// ‖x‖₂, summed in order.
+double norm(const std::vector<double>& x) {
+  double sum = 0.0;
+  for (double v : x) sum += v * v;
+  return std::sqrt(sum);
+}
 
 class ImplicitBiasExperiment : public Experiment {
  public:
@@ -81,9 +85,9 @@ class ImplicitBiasExperiment : public Experiment {
     d_ = data_.input_size();
     std::vector<double> y = svm_signed_labels(data_.train.labels, data_.num_classes, "implicit_bias");
     // Z = diag(y) X (n, d): every quantity below needs only the products yᵢxᵢ.
-    z_.resize(n_, d_);
+    z_.resize(static_cast<size_t>(n_ * d_));
     for (int64_t i = 0; i < n_; ++i)
-      for (int64_t c = 0; c < d_; ++c) z_(i, c) = y[i] * data_.train.x[i * d_ + c];
+      for (int64_t c = 0; c < d_; ++c) z_[i * d_ + c] = y[i] * data_.train.x[i * d_ + c];
 
     svm::Options so = implicit_bias_svm_options(config);
     so.kernel.type = svm::KernelType::linear;
@@ -95,10 +99,10 @@ class ImplicitBiasExperiment : public Experiment {
       fail<ValueError>("implicit_bias: the reference hard-margin SVM (linear, no bias) failed — the "
                        "data must be separable by a hyperplane through the origin: ", e.what());
     }
-    w_hat_ = Eigen::Map<const Eigen::VectorXd>(svm_.w.data(), d_);
-    w_ = Eigen::VectorXd::Zero(d_);
-    m_ = Eigen::VectorXd::Zero(d_);
-    v_ = Eigen::VectorXd::Zero(d_);
+    w_hat_.assign(svm_.w.begin(), svm_.w.begin() + d_);
+    w_.assign(static_cast<size_t>(d_), 0.0);
+    m_.assign(static_cast<size_t>(d_), 0.0);
+    v_.assign(static_cast<size_t>(d_), 0.0);
   }
 
   int64_t total_steps() const override { return total_steps_; }
@@ -109,8 +113,10 @@ class ImplicitBiasExperiment : public Experiment {
   std::optional<Json> step() override {
     if (done()) return std::nullopt;
     // Margins uᵢ = yᵢwᵀxᵢ; ℓ'(u) = −σ(−u) (logistic) or −e^{−u} (exponential).
-    const Eigen::VectorXd u = z_ * w_;
-    Eigen::VectorXd dl(n_);
+    std::vector<double> u(static_cast<size_t>(n_), 0.0);  // (n) Z w
+    for (int64_t i = 0; i < n_; ++i)
+      for (int64_t c = 0; c < d_; ++c) u[i] += z_[i * d_ + c] * w_[c];
+    std::vector<double> dl(static_cast<size_t>(n_));  // (n) ℓ'(uᵢ)
     double loss = 0;
     for (int64_t i = 0; i < n_; ++i) {
       if (exponential_) {
@@ -124,8 +130,11 @@ class ImplicitBiasExperiment : public Experiment {
       }
     }
     loss /= double(n_);
-    const Eigen::VectorXd grad = z_.transpose() * dl / double(n_);  // (d) ∇L
-    const double gnorm = grad.norm();
+    std::vector<double> grad(static_cast<size_t>(d_), 0.0);  // (d) ∇L = Zᵀ ℓ'(u) / n
+    for (int64_t i = 0; i < n_; ++i)
+      for (int64_t c = 0; c < d_; ++c) grad[c] += z_[i * d_ + c] * dl[i];
+    for (double& g : grad) g /= double(n_);
+    const double gnorm = norm(grad);
     const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
     const bool blown = !std::isfinite(loss) || !std::isfinite(gnorm);
 
@@ -134,12 +143,18 @@ class ImplicitBiasExperiment : public Experiment {
       Json r = Json::object();
       r["step"] = step_;
       if (std::isfinite(loss)) r["loss"] = loss;
-      const double wn = w_.norm();
+      const double wn = norm(w_);
       r["w_norm"] = wn;
       if (wn > 0 && std::isfinite(wn)) {
-        r["normalized_margin"] = u.minCoeff() / wn;
+        r["normalized_margin"] = *std::min_element(u.begin(), u.end()) / wn;
         // 1 − cos via ½‖a − b‖² of the unit vectors: no cancellation near cos = 1.
-        const double omc = 0.5 * (w_ / wn - w_hat_ / w_hat_.norm()).squaredNorm();
+        const double hat_norm = norm(w_hat_);
+        double omc = 0.0;
+        for (int64_t c = 0; c < d_; ++c) {
+          const double diff = w_[c] / wn - w_hat_[c] / hat_norm;
+          omc += diff * diff;
+        }
+        omc *= 0.5;
         r["one_minus_cos"] = omc;
         r["angle"] = 2 * std::asin(std::min(1.0, std::sqrt(omc / 2)));  // ‖a − b‖ = 2 sin(θ/2)
       }
@@ -154,15 +169,18 @@ class ImplicitBiasExperiment : public Experiment {
       return row;
     }
     if (type_ == "gd") {
-      w_ -= lr * grad;
+      for (int64_t c = 0; c < d_; ++c) w_[c] -= lr * grad[c];
     } else if (type_ == "normalized_gd") {
-      if (gnorm > 0) w_ -= (lr / gnorm) * grad;
+      if (gnorm > 0)
+        for (int64_t c = 0; c < d_; ++c) w_[c] -= (lr / gnorm) * grad[c];
     } else {  // adam, bias-corrected (PyTorch's formula)
       const double t = double(step_ + 1);
-      m_ = beta1_ * m_ + (1 - beta1_) * grad;
-      v_ = beta2_ * v_ + (1 - beta2_) * grad.cwiseProduct(grad);
       const double c1 = 1 - std::pow(beta1_, t), c2 = 1 - std::pow(beta2_, t);
-      w_.array() -= lr / c1 * m_.array() / ((v_.array() / c2).sqrt() + eps_);
+      for (int64_t c = 0; c < d_; ++c) {
+        m_[c] = beta1_ * m_[c] + (1 - beta1_) * grad[c];
+        v_[c] = beta2_ * v_[c] + (1 - beta2_) * (grad[c] * grad[c]);
+        w_[c] -= lr / c1 * m_[c] / (std::sqrt(v_[c] / c2) + eps_);
+      }
     }
     ++step_;
     return row;
@@ -186,14 +204,12 @@ class ImplicitBiasExperiment : public Experiment {
       if (it->contains("loss")) s["final_loss"] = (*it)["loss"];
       break;
     }
-    s["w"] = std::vector<double>(w_.data(), w_.data() + d_);
+    s["w"] = w_;
     return s;
   }
 
   void save_state(NamedTensors& tensors, Json& state) const override {
-    auto vec = [&](const Eigen::VectorXd& v) {
-      return from_vector(std::vector<double>(v.data(), v.data() + v.size()), {d_}, DType::F64);
-    };
+    auto vec = [&](const std::vector<double>& v) { return from_vector(v, {d_}, DType::F64); };
     tensors.emplace_back("w", vec(w_));
     tensors.emplace_back("adam_m", vec(m_));
     tensors.emplace_back("adam_v", vec(v_));
@@ -204,14 +220,14 @@ class ImplicitBiasExperiment : public Experiment {
   }
 
   void load_state(const SafetensorsFile& f, const Json& state) override {
-    auto get = [&](const char* name, Eigen::VectorXd& out) {
+    auto get = [&](const char* name, std::vector<double>& out) {
       const Tensor* t = f.find(name);
       if (!t) fail<IOError>("checkpoint: missing tensor '", name, "' (implicit_bias)");
       std::vector<double> v = t->to_vector();
       if (static_cast<int64_t>(v.size()) != d_)
         fail<IOError>("checkpoint: ", name, " has ", v.size(), " entries, the data have ", d_,
                       " features");
-      out = Eigen::Map<Eigen::VectorXd>(v.data(), d_);
+      out = std::move(v);
     };
     get("w", w_);
     get("adam_m", m_);
@@ -223,8 +239,7 @@ class ImplicitBiasExperiment : public Experiment {
   }
 
   NamedTensors named_params() const override {
-    return {{"weight", from_vector(std::vector<double>(w_.data(), w_.data() + d_), {1, d_},
-                                   DType::F64)}};
+    return {{"weight", from_vector(w_, {1, d_}, DType::F64)}};
   }
 
   std::string description() const override {
@@ -257,9 +272,9 @@ class ImplicitBiasExperiment : public Experiment {
   int64_t next_geometric_ = 1;
   Dataset data_;
   int64_t n_ = 0, d_ = 0;
-  RowMatrix z_;                       // (n, d) yᵢxᵢ
-  svm::Model svm_;                    // hard margin, linear, no bias
-  Eigen::VectorXd w_hat_, w_, m_, v_;  // (d) ŵ, w, Adam moments
+  std::vector<double> z_;                  // (n, d) yᵢxᵢ, row-major
+  svm::Model svm_;                         // hard margin, linear, no bias
+  std::vector<double> w_hat_, w_, m_, v_;  // (d) ŵ, w, Adam moments
   bool diverged_ = false;
   std::string reason_;
 };

@@ -13,7 +13,6 @@
 //
 // Legend: n = operator dimension, m = Krylov dimension (iterations clamped to n),
 // k = top_k.
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -21,12 +20,10 @@
 #include "gradlab/error.h"
 #include "gradlab/rng.h"
 #include "gradlab/spectrum.h"
+#include "spectrum/symmetric_eigen.h"
 
 namespace gradlab {
 namespace {
-
-using Eigen::MatrixXd;
-using Eigen::VectorXd;
 
 // A Lanczos coefficient β_j below this fraction of ‖T‖ (estimated as the largest
 // Gershgorin row sum seen so far) means the Krylov space is invariant up to rounding:
@@ -34,6 +31,28 @@ using Eigen::VectorXd;
 // leaves a wide margin, and zeroing a true β that small moves eigenvalues by at most
 // 1e-12·‖A‖.
 constexpr double kBreakdownTolerance = 1e-12;
+
+// Vector helpers on n doubles (n = the parameter count for a Hessian: up to millions).
+// dot keeps eight partial sums, lane i mod 8, added up in a fixed tree at the end: the order
+// is fixed by the source (the same rounding natively and in WASM), and the eight independent
+// chains vectorise, where a single running sum would wait on each add in turn.
+double dot(const double* a, const double* b, int64_t n) {
+  constexpr int kLanes = 8;
+  double lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += a[i + l] * b[i + l];
+  for (int l = 0; i < n; ++i, ++l) lane[l] += a[i] * b[i];
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+double norm(const double* a, int64_t n) { return std::sqrt(dot(a, a, n)); }
+// y += alpha x
+void axpy(double alpha, const double* x, double* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+void scale(double alpha, double* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= alpha;
+}
 
 // y = op(x) with the output length checked: a wrong-sized HVP is a shape bug upstream.
 void apply_operator(const LinearOperator& op, const std::vector<double>& x, std::vector<double>& y,
@@ -45,29 +64,31 @@ void apply_operator(const LinearOperator& op, const std::vector<double>& x, std:
   }
 }
 
-void require_finite(const VectorXd& y, const char* who, int iteration) {
-  if (!y.allFinite()) {
-    fail<ValueError>(who, ": the operator returned a non-finite value at iteration ", iteration,
-                     " (NaN/Inf in the Hessian-vector product?)");
+void require_finite(const std::vector<double>& y, const char* who, int iteration) {
+  for (double v : y) {
+    if (!std::isfinite(v)) {
+      fail<ValueError>(who, ": the operator returned a non-finite value at iteration ", iteration,
+                       " (NaN/Inf in the Hessian-vector product?)");
+    }
   }
 }
 
 // Standard normal vector from Rng(seed)'s stream, so runs are reproducible natively and
 // in WASM. Not normalised.
-void fill_normal(Rng& rng, Eigen::Ref<VectorXd> v) {
-  for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = rng.normal();
+void fill_normal(Rng& rng, double* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) v[i] = rng.normal();
 }
 
-// Remove from w its components along the first `count` columns of Q, twice: one
-// classical Gram–Schmidt pass leaves errors ~ eps·‖w_before‖/‖w_after‖ along Q when w
-// nearly lies in span(Q); a second pass brings that back to eps ("twice is enough",
-// Giraud, Langou & Rozložník 2005).
-void orthogonalise_twice(const MatrixXd& q, Eigen::Index count, Eigen::Ref<VectorXd> w) {
+// Remove from w its components along the first `count` basis vectors q_0.. (rows of q, each
+// n long), twice: one classical Gram–Schmidt pass leaves errors ~ eps·‖w_before‖/‖w_after‖
+// along Q when w nearly lies in span(Q); a second pass brings that back to eps ("twice is
+// enough", Giraud, Langou & Rozložník 2005).
+void orthogonalise_twice(const std::vector<double>& q, int64_t n, int64_t count, double* w) {
   if (count == 0) return;
-  const auto basis = q.leftCols(count);  // (n, count)
+  std::vector<double> coefficients(static_cast<size_t>(count));  // (count) Qᵀw
   for (int pass = 0; pass < 2; ++pass) {
-    const VectorXd coefficients = basis.transpose() * w;  // (count)
-    w.noalias() -= basis * coefficients;
+    for (int64_t i = 0; i < count; ++i) coefficients[i] = dot(q.data() + i * n, w, n);
+    for (int64_t i = 0; i < count; ++i) axpy(-coefficients[i], q.data() + i * n, w, n);
   }
 }
 
@@ -93,38 +114,40 @@ EigenResult lanczos_top_k(const LinearOperator& op, int64_t n, const LanczosOpti
     fail<ValueError>(who, ": top_k (", options.top_k, ") exceeds n (", n,
                      "): an n-dimensional operator has n eigenvalues");
   }
-  const auto m = static_cast<Eigen::Index>(std::min<int64_t>(options.iterations, n));
-  const auto dim = static_cast<Eigen::Index>(n);
+  const int64_t m = std::min<int64_t>(options.iterations, n);
 
   Rng rng(options.seed);
-  MatrixXd q(dim, m);  // (n, m) orthonormal Lanczos basis, column j = q_j
-  VectorXd alpha(m);   // (m)   diagonal of T
-  VectorXd beta(m);    // (m)   beta[j] couples q_j and q_{j+1}; beta[m-1] unused
-  beta.setZero();
+  // q (m, n): the orthonormal Lanczos basis, row j = q_j. alpha (m): the diagonal of T.
+  // beta (m): beta[j] couples q_j and q_{j+1}; beta[m-1] unused.
+  std::vector<double> q(static_cast<size_t>(m * n));
+  std::vector<double> alpha(static_cast<size_t>(m));
+  std::vector<double> beta(static_cast<size_t>(m), 0.0);
   std::vector<double> x(static_cast<size_t>(n)), y;  // (n) operator input / output
   int applications = 0;
   double t_norm = 0.0;  // running estimate of ‖T‖ ≈ ‖A‖ on the Krylov space
 
-  fill_normal(rng, q.col(0));
-  q.col(0).normalize();
-  for (Eigen::Index j = 0; j < m; ++j) {
-    Eigen::Map<VectorXd>(x.data(), dim) = q.col(j);
+  fill_normal(rng, q.data(), n);
+  scale(1.0 / norm(q.data(), n), q.data(), n);
+  for (int64_t j = 0; j < m; ++j) {
+    const double* qj = q.data() + j * n;
+    std::copy_n(qj, n, x.begin());
     apply_operator(op, x, y, n, who);
     ++applications;
-    Eigen::Map<VectorXd> w(y.data(), dim);  // (n) becomes β_j q_{j+1}
-    require_finite(w, who, static_cast<int>(j));
+    require_finite(y, who, static_cast<int>(j));
+    double* w = y.data();  // (n) becomes β_j q_{j+1}
 
     // Three-term recurrence: A q_j = β_{j-1} q_{j-1} + α_j q_j + β_j q_{j+1}.
-    alpha[j] = q.col(j).dot(w);
-    w -= alpha[j] * q.col(j);
-    if (j > 0) w -= beta[j - 1] * q.col(j - 1);
+    alpha[j] = dot(qj, w, n);
+    axpy(-alpha[j], qj, w, n);
+    if (j > 0) axpy(-beta[j - 1], qj - n, w, n);
     if (j + 1 == m) break;  // the last β is not needed: residuals are computed exactly
-    orthogonalise_twice(q, j + 1, w);
-    beta[j] = w.norm();
+    orthogonalise_twice(q, n, j + 1, w);
+    beta[j] = norm(w, n);
     t_norm = std::max(t_norm, std::abs(alpha[j]) + beta[j] + (j > 0 ? beta[j - 1] : 0.0));
 
+    double* next = q.data() + (j + 1) * n;
     if (beta[j] > kBreakdownTolerance * t_norm) {
-      q.col(j + 1) = w / beta[j];
+      for (int64_t i = 0; i < n; ++i) next[i] = w[i] / beta[j];
       continue;
     }
     // Breakdown: span(q_0..q_j) is an invariant subspace, so its Ritz values are exact
@@ -133,37 +156,36 @@ EigenResult lanczos_top_k(const LinearOperator& op, int64_t n, const LanczosOpti
     // β_j = 0: T becomes block diagonal, still QᵀAQ, and repeated or null-space
     // eigenvalues (e.g. a low-rank Hessian) are found with their multiplicity.
     beta[j] = 0.0;
-    fill_normal(rng, q.col(j + 1));
-    orthogonalise_twice(q, j + 1, q.col(j + 1));
-    q.col(j + 1).normalize();  // j + 1 < m <= n, so the complement is not empty
+    fill_normal(rng, next, n);
+    orthogonalise_twice(q, n, j + 1, next);
+    scale(1.0 / norm(next, n), next, n);  // j + 1 < m <= n, so the complement is not empty
   }
 
-  // Ritz values: eigenvalues of the tridiagonal T (ascending from Eigen).
+  // Ritz values: eigenvalues of the tridiagonal T (ascending), by gradlab's implicit QR.
   const bool want_vectors = options.want_vectors;
-  Eigen::SelfAdjointEigenSolver<MatrixXd> solver;
-  solver.computeFromTridiagonal(alpha, beta.head(m - 1),
-                                want_vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
-  if (solver.info() != Eigen::Success) {
-    fail<Error>(who, ": the tridiagonal eigensolver did not converge (m = ", m, ")");
-  }
+  beta.resize(static_cast<size_t>(m - 1));
+  const SymmetricEigen ritz =
+      symmetric_tridiagonal_eigen(alpha, beta, want_vectors ? EigenVectors::yes : EigenVectors::no);
 
   EigenResult result;
   const int k = options.top_k;
   std::vector<double> ritz_vector(static_cast<size_t>(n));  // (n)
   for (int i = 0; i < k; ++i) {
-    const Eigen::Index index = m - 1 - i;  // largest first
-    const double value = solver.eigenvalues()[index];
+    const int64_t index = m - 1 - i;  // largest first
+    const double value = ritz.values[static_cast<size_t>(index)];
     result.values.push_back(value);
     if (!want_vectors) continue;
-    // Ritz vector v = Q y for the unit eigenvector y of T; ‖A v - λ v‖ costs one more
-    // application of the operator but is the true residual, not the Lanczos estimate.
-    Eigen::Map<VectorXd> v(ritz_vector.data(), dim);
-    v.noalias() = q * solver.eigenvectors().col(index);
-    v.normalize();
+    // Ritz vector v = Q y for the unit eigenvector y of T (row `index` of ritz.vectors);
+    // ‖A v - λ v‖ costs one more application of the operator but is the true residual, not
+    // the Lanczos estimate.
+    const double* coefficients = ritz.vectors.data() + index * m;  // (m)
+    std::fill(ritz_vector.begin(), ritz_vector.end(), 0.0);
+    for (int64_t j = 0; j < m; ++j) axpy(coefficients[j], q.data() + j * n, ritz_vector.data(), n);
+    scale(1.0 / norm(ritz_vector.data(), n), ritz_vector.data(), n);
     apply_operator(op, ritz_vector, y, n, who);
     ++applications;
-    Eigen::Map<VectorXd> av(y.data(), dim);
-    result.residuals.push_back((av - value * v).norm());
+    axpy(-value, ritz_vector.data(), y.data(), n);  // y = A v - λ v
+    result.residuals.push_back(norm(y.data(), n));
     result.vectors.push_back(ritz_vector);
   }
   result.iterations = applications;
@@ -185,28 +207,27 @@ EigenResult power_iteration(const LinearOperator& op, int64_t n, const PowerOpti
   if (!(options.tol >= 0.0) || !std::isfinite(options.tol)) {
     fail<ValueError>(who, ": tol must be finite and >= 0, got tol = ", options.tol);
   }
-  const auto dim = static_cast<Eigen::Index>(n);
   Rng rng(options.seed);
   std::vector<double> v(static_cast<size_t>(n)), y;  // (n) current unit vector, A v
-  Eigen::Map<VectorXd> vv(v.data(), dim);
-  fill_normal(rng, vv);
-  vv.normalize();
+  fill_normal(rng, v.data(), n);
+  scale(1.0 / norm(v.data(), n), v.data(), n);
 
   double lambda = 0.0, previous = 0.0, residual = 0.0;
   int applications = 0;
+  std::vector<double> r(static_cast<size_t>(n));  // (n) A v - λ v
   for (int it = 0; it < options.max_iterations; ++it) {
     apply_operator(op, v, y, n, who);
     ++applications;
-    Eigen::Map<VectorXd> av(y.data(), dim);
-    require_finite(av, who, it);
-    lambda = vv.dot(av);
-    residual = (av - lambda * vv).norm();
-    const double norm = av.norm();
+    require_finite(y, who, it);
+    lambda = dot(v.data(), y.data(), n);
+    for (int64_t i = 0; i < n; ++i) r[i] = y[i] - lambda * v[i];
+    residual = norm(r.data(), n);
+    const double av_norm = norm(y.data(), n);
     const bool converged = it > 0 && std::abs(lambda - previous) <= options.tol * std::abs(lambda);
     // A v = 0 exactly: v is in the null space and cannot be iterated further.
-    if (converged || norm == 0.0) break;
+    if (converged || av_norm == 0.0) break;
     previous = lambda;
-    vv = av / norm;
+    for (int64_t i = 0; i < n; ++i) v[i] = y[i] / av_norm;
   }
   EigenResult result;
   result.values = {lambda};
@@ -242,17 +263,15 @@ std::vector<double> symmetric_eigenvalues(const std::vector<double>& matrix, int
     fail<ShapeError>(who, ": matrix has ", matrix.size(), " entries, expected n*n = ", n * n,
                      " for n = ", n);
   }
-  const auto dim = static_cast<Eigen::Index>(n);
-  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> a(
-      matrix.data(), dim, dim);  // (n, n)
-  if (!a.allFinite()) fail<ValueError>(who, ": matrix has non-finite entries");
-  const MatrixXd symmetric = 0.5 * (a + a.transpose());
-  Eigen::SelfAdjointEigenSolver<MatrixXd> solver(symmetric, Eigen::EigenvaluesOnly);
-  if (solver.info() != Eigen::Success) {
-    fail<Error>(who, ": the eigensolver did not converge (n = ", n, ")");
+  const auto size = static_cast<size_t>(n);
+  for (double v : matrix) {
+    if (!std::isfinite(v)) fail<ValueError>(who, ": matrix has non-finite entries");
   }
-  const VectorXd& ascending = solver.eigenvalues();
-  std::vector<double> values(ascending.data(), ascending.data() + ascending.size());  // (n)
+  std::vector<double> symmetric(size * size);  // (n, n) (A + Aᵀ)/2
+  for (size_t i = 0; i < size; ++i)
+    for (size_t j = 0; j < size; ++j)
+      symmetric[i * size + j] = 0.5 * (matrix[i * size + j] + matrix[j * size + i]);
+  std::vector<double> values = symmetric_eigen(symmetric, n, EigenVectors::no).values;  // ascending
   std::reverse(values.begin(), values.end());
   return values;
 }

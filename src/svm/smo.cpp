@@ -11,7 +11,6 @@
 //
 // Kernel values: the full Gram matrix (n, n) when it fits in kGramBytes (n ≤ ~5,790), else
 // rows computed on demand and kept in a least-recently-used cache of the same size.
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <list>
@@ -30,8 +29,6 @@ namespace {
 
 constexpr double kTau = 1e-12;                // Fan et al.'s τ for a ≤ 0 (non-PSD or duplicates)
 constexpr size_t kGramBytes = size_t(256) << 20;  // Gram matrix / row cache budget
-
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 double ipow(double base, int e) {
   double r = 1;
@@ -54,17 +51,18 @@ class KernelRows {
     const size_t row_bytes = size_t(n) * sizeof(double);
     if (size_t(n) * row_bytes <= kGramBytes) {
       // Gram matrix of inner products X Xᵀ by the project's GEMM (OpenBLAS natively, the
-      // wasm_simd128 kernels in WASM, where Eigen's symmetric rank-d update runs scalar: the
-      // svm_solve bench at n = 1,000 took 8.0 s with it, 0.37 s with dgemm, despite twice the
-      // flops), the kernel map on the lower triangle, then mirrored to the upper one (so the
-      // matrix is exactly symmetric).
-      gram_.resize(n, n);
+      // wasm_simd128 kernels in WASM, where a symmetric rank-d update in scalar code was far
+      // slower: the svm_solve bench at n = 1,000 took 8.0 s with Eigen's, 0.37 s with dgemm,
+      // despite twice the flops), the kernel map on the lower triangle, then mirrored to the
+      // upper one (so the matrix is exactly symmetric).
+      gram_.resize(size_t(n) * size_t(n));
       dgemm(false, true, n, n, d, 1.0, x.data(), d, x.data(), d, 0.0, gram_.data(), n);
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = 0; j < i; ++j) gram_(i, j) = map(gram_(i, j), i, j);
-        gram_(i, i) = diag_[i];
+        for (int64_t j = 0; j < i; ++j) gram_[i * n + j] = map(gram_[i * n + j], i, j);
+        gram_[i * n + i] = diag_[i];
       }
-      gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = i + 1; j < n; ++j) gram_[i * n + j] = gram_[j * n + i];
       full_ = true;
     } else {
       capacity_ = std::max<size_t>(2, kGramBytes / row_bytes);
@@ -85,9 +83,8 @@ class KernelRows {
       lru_.pop_back();
     }
     r.resize(n_);
-    Eigen::Map<const RowMatrix> X(x_.data(), n_, d_);
-    Eigen::Map<Eigen::VectorXd> out(r.data(), n_);
-    out.noalias() = X * X.row(i).transpose();
+    // Inner products ⟨x_j, x_i⟩ for all j: X xᵢ as an (n, 1) product by the project's GEMM.
+    dgemm(false, true, n_, 1, d_, 1.0, x_.data(), d_, x_.data() + i * d_, d_, 0.0, r.data(), 1);
     for (int64_t j = 0; j < n_; ++j) r[j] = (j == i) ? diag_[i] : map(r[j], i, j);
     lru_.emplace_front(i, std::move(r));
     where_[i] = lru_.begin();
@@ -116,7 +113,7 @@ class KernelRows {
   Kernel k_;
   std::vector<double> diag_, sq_norm_;  // (n) Kᵢᵢ and ‖xᵢ‖²
   bool full_ = false;
-  RowMatrix gram_;  // (n, n) when full_
+  std::vector<double> gram_;  // (n, n) row-major when full_
   size_t capacity_ = 0;
   std::list<std::pair<int64_t, std::vector<double>>> lru_;
   std::unordered_map<int64_t, std::list<std::pair<int64_t, std::vector<double>>>::iterator> where_;
