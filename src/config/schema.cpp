@@ -18,20 +18,20 @@ namespace {
 
 // ---- choices shared by several keys -----------------------------------------------------------
 
-const std::vector<Json> kKinds = {"edge_of_stability", "quadratic_gd",   "svm_margin",
-                                  "implicit_bias",     "double_descent", "random_labels",
-                                  "central_flow",      "scaling_laws",   "grokking",
-                                  "mode_connectivity", "sparse_parity"};
+const std::vector<Json> kKinds =
+    names({"edge_of_stability", "quadratic_gd", "svm_margin", "implicit_bias", "double_descent",
+           "random_labels", "central_flow", "scaling_laws", "grokking", "mode_connectivity",
+           "sparse_parity"});
 // Every kind but quadratic_gd trains a model on data: data.*, model.* and loss apply to them.
-const std::vector<Json> kModelKinds = {
-    "edge_of_stability", "svm_margin",   "implicit_bias", "double_descent",    "random_labels",
-    "central_flow",      "scaling_laws", "grokking",      "mode_connectivity", "sparse_parity"};
-const std::vector<Json> kActivations = {"relu", "tanh",     "elu",     "gelu",
-                                        "silu", "softplus", "identity"};
+const std::vector<Json> kModelKinds =
+    names({"edge_of_stability", "svm_margin", "implicit_bias", "double_descent", "random_labels",
+           "central_flow", "scaling_laws", "grokking", "mode_connectivity", "sparse_parity"});
+const std::vector<Json> kActivations =
+    names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity"});
 // normalized_gd (w ← w − η∇L/‖∇L‖) runs in implicit_bias only.
-const std::vector<Json> kAllOptimizers = {"gd",    "sgd",     "momentum", "nesterov",
-                                          "adam",  "adamw",   "rmsprop",  "lamb",
-                                          "gradient_flow",    "normalized_gd"};
+const std::vector<Json> kAllOptimizers =
+    names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",
+           "normalized_gd"});
 
 // ---- sections ----------------------------------------------------------------------------------
 

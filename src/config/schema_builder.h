@@ -5,6 +5,7 @@
 //   key("optim.momentum", T::Number, 0.9, "...").in(0, 1).when("optim.type", {"momentum"}),
 #pragma once
 
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <utility>
@@ -18,53 +19,47 @@ using T = ValueType;
 inline const Json required;  // null default: the key must be given where it applies
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Fluent construction of one KeySpec (see key() below).
+// Fluent construction of one KeySpec (see key() below). The members are defined out of line
+// (schema_builder.cpp) and take string lists as `const char*` arrays: written inline with
+// std::vector<Json> literals, every key cost a few hundred bytes of code (one nlohmann
+// constructor instantiation per string length, vector copies), ~80 KB of the browser module
+// for a table that is built once.
+using Names = std::initializer_list<const char*>;
+
 class KeyBuilder {
  public:
-  KeyBuilder(std::string path, ValueType type, Json default_value, std::string doc) {
-    spec_.path = std::move(path);
-    spec_.type = type;
-    spec_.default_value = std::move(default_value);
-    spec_.doc = std::move(doc);
-  }
-  KeyBuilder& one_of(std::vector<Json> choices) {
-    spec_.choices = std::move(choices);
-    return *this;
-  }
-  KeyBuilder& in(double lo, double hi) {
-    spec_.min = lo;
-    spec_.max = hi;
-    return *this;
-  }
-  KeyBuilder& at_least(double lo) { return in(lo, kInf); }
-  KeyBuilder& items(std::size_t lo, std::size_t hi = std::numeric_limits<std::size_t>::max()) {
-    spec_.min_items = lo;
-    spec_.max_items = hi;
-    return *this;
-  }
-  KeyBuilder& when(std::string discriminator, std::vector<Json> values) {
-    spec_.when = {std::move(discriminator), std::move(values)};
-    return *this;
-  }
-  KeyBuilder& optional() {
-    spec_.optional = true;
-    return *this;
-  }
-  KeyBuilder& default_from(std::string path) {
-    spec_.default_from = std::move(path);
-    return *this;
-  }
-  operator KeySpec() const { return spec_; }  // NOLINT: the builder's whole point
+  KeyBuilder(const char* path, ValueType type, Json default_value, const char* doc);
+  // Each step works on the temporary key(...) made and hands it on (rvalue-qualified: the
+  // KeySpec is moved, never copied, into the section's list).
+  KeyBuilder&& one_of(Names choices) &&;
+  KeyBuilder&& one_of(const std::vector<Json>& choices) &&;
+  KeyBuilder&& in(double lo, double hi) &&;
+  KeyBuilder&& at_least(double lo) &&;
+  KeyBuilder&& items(std::size_t lo, std::size_t hi = std::numeric_limits<std::size_t>::max()) &&;
+  KeyBuilder&& when(const char* discriminator, Names values) &&;
+  KeyBuilder&& when(const char* discriminator, const std::vector<Json>& values) &&;
+  KeyBuilder&& optional() &&;
+  KeyBuilder&& default_from(const char* path) &&;
+  operator KeySpec() &&;  // NOLINT: the builder's whole point
 
  private:
   KeySpec spec_;
 };
 
 // key(path, type, default or `required`, doc), then .one_of / .in / .at_least / .items /
-// .when / .optional / .default_from as needed.
-inline KeyBuilder key(std::string path, ValueType type, Json default_value, std::string doc) {
-  return KeyBuilder(std::move(path), type, std::move(default_value), std::move(doc));
+// .when / .optional / .default_from as needed. A string default is passed as `const char*`
+// (one Json constructor, not one per literal length).
+KeyBuilder key(const char* path, ValueType type, Json default_value, const char* doc);
+KeyBuilder key_with_string_default(const char* path, ValueType type, const char* default_value,
+                                   const char* doc);
+// (A template on the literal, not a `const char*` overload: a default of 0 would choose that.)
+template <std::size_t N>
+KeyBuilder key(const char* path, ValueType type, const char (&default_value)[N], const char* doc) {
+  return key_with_string_default(path, type, default_value, doc);
 }
+
+// A list of names as Json strings (the shared choice lists: kinds, activations, ...).
+std::vector<Json> names(Names list);
 
 // The sections, one function each (schema.cpp; data keys in schema_data.cpp).
 // data_keys() gates the data block on `kind` being one of model_kinds (every kind that

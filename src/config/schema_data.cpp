@@ -9,10 +9,10 @@
 namespace gradlab::config::schema_tables {
 
 std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
-  const std::vector<Json> kNotSynthetic = {"fashion_mnist", "cifar10", "npy", "text", "points"};
-  const std::vector<Json> generators = {
-      "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
-      "spiral",           "teacher_mlp"};
+  const std::vector<Json> kNotSynthetic =
+      names({"fashion_mnist", "cifar10", "npy", "text", "points"});
+  const std::vector<Json> generators = names({"gaussian_mixture", "linearly_separable", "two_moons",
+                                              "circles", "xor", "spiral", "teacher_mlp"});
   return {
       key("data.source", T::String, required, "where the examples come from")
           .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"})

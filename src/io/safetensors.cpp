@@ -55,8 +55,11 @@ std::string read_file(const std::string& path) {
 void save_safetensors(const std::string& path,
                       const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  // Host copies, contiguous (the format stores row-major little-endian data).
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  // Host copies, contiguous (the format stores row-major little-endian data). The header is a
+  // plain (key-sorted) json object: the format does not order its keys, the data keeps the order
+  // given here, and the loader returns tensors by data offset. (nlohmann::ordered_json would be a
+  // second instantiation of the whole JSON library, ~13 KB of the browser module.)
+  nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::string body;
   for (const auto& [name, t] : tensors) {
