@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# web/build.sh OUT_DIR [WASM_DIR] — assembles the static browser lab (DESIGN.md §5).
+# web/build.sh OUT_DIR [WASM_DIR [WASM_MT_DIR]] — assembles the static browser lab (DESIGN.md §5).
 #
-#   OUT_DIR    where the site goes (./lab passes build/web); emptied first
-#   WASM_DIR   the Emscripten build holding gradlab_web.js + gradlab_web.wasm
-#              (default: $GRADLAB_WASM_DIR, else build/wasm next to this folder)
+#   OUT_DIR      where the site goes (./lab passes build/web); emptied first
+#   WASM_DIR     the Emscripten build holding gradlab_web.js + gradlab_web.wasm
+#                (default: $GRADLAB_WASM_DIR, else build/wasm next to this folder)
+#   WASM_MT_DIR  the threaded build (GRADLAB_WASM_THREADS) holding gradlab_web_mt.js/.wasm/
+#                .worker.js, which the worker loads on cross-origin-isolated pages (default:
+#                $GRADLAB_WASM_MT_DIR, else build/wasm-mt; missing: the site runs single-threaded)
 #
 # The result is plain files — no server logic, no CDN — that work offline from any static
 # host and under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`:
@@ -21,6 +24,7 @@ ROOT=$(dirname "$WEB")
 [ $# -ge 1 ] || { echo "usage: web/build.sh OUT_DIR [WASM_DIR]" >&2; exit 2; }
 OUT=$1
 WASM_DIR=${2:-${GRADLAB_WASM_DIR:-$ROOT/build/wasm}}
+WASM_MT_DIR=${3:-${GRADLAB_WASM_MT_DIR:-$ROOT/build/wasm-mt}}
 FASHION_DIR=${GRADLAB_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
 FASHION_TRAIN=${GRADLAB_WEB_FASHION_TRAIN:-10000}
 FASHION_TEST=${GRADLAB_WEB_FASHION_TEST:-3000}
@@ -34,6 +38,8 @@ for f in gradlab_web.js gradlab_web.wasm; do
 done
 UPLOT="$WEB/node_modules/uplot"
 [ -f "$UPLOT/dist/uPlot.iife.min.js" ] || die "uPlot is not installed in web/node_modules: run ./lab setup (npm ci in web/)"
+TERSER="$WEB/node_modules/terser"
+[ -f "$TERSER/package.json" ] || die "terser is not installed in web/node_modules: run ./lab setup (npm ci in web/)"
 
 case "$OUT" in
   "" | / | "$ROOT" | "$WEB") die "refusing to empty '$OUT'" ;;
@@ -54,6 +60,37 @@ for kind in random_labels double_descent; do
 done
 cp "$WEB"/src/*.js "$OUT/js/"
 cp "$WASM_DIR/gradlab_web.js" "$WASM_DIR/gradlab_web.wasm" "$OUT/js/"
+MT_FILES=(gradlab_web_mt.js gradlab_web_mt.wasm gradlab_web_mt.worker.js)
+if [ -f "$WASM_MT_DIR/gradlab_web_mt.js" ] && [ -f "$WASM_MT_DIR/gradlab_web_mt.wasm" ] \
+   && [ -f "$WASM_MT_DIR/gradlab_web_mt.worker.js" ]; then
+  for f in "${MT_FILES[@]}"; do cp "$WASM_MT_DIR/$f" "$OUT/js/"; done
+else
+  echo "web/build.sh: warning: no threaded module in $WASM_MT_DIR (./lab build makes it); cross-origin-isolated pages will run single-threaded" >&2
+fi
+
+# Minify the page modules, the worker and the Emscripten glue (terser: compress + mangle local
+# names; top-level names of the classic scripts — createGradlab, window.gradlab — are kept, and
+# so are class and function names, which error titles and Embind show). This is a third of the
+# download of the JS (DESIGN.md §5: WASM + JS <= 400 KB gzipped). Each file gets a source map
+# with its original text (fetched by a browser only when its developer tools are open).
+NODE_PATH="$WEB/node_modules" node - "$OUT/js" <<'JS'
+const fs = require('fs'), path = require('path'), { minify } = require('terser');
+const dir = process.argv[2];
+const classic = new Set(['worker.js', 'gradlab-embed.js', 'gradlab_web.js', 'gradlab_web_mt.js', 'gradlab_web_mt.worker.js']);  // not ES modules
+(async () => {
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
+    const file = path.join(dir, name), code = fs.readFileSync(file, 'utf8');
+    const result = await minify({ [name]: code }, {
+      module: !classic.has(name), ecma: 2020, compress: { passes: 2 }, mangle: true,
+      keep_classnames: true, keep_fnames: true,
+      sourceMap: { filename: name, url: name + '.map', includeSources: true },
+      format: { comments: /^!|@license|@preserve/ },
+    });
+    fs.writeFileSync(file, result.code);
+    fs.writeFileSync(file + '.map', result.map);
+  }
+})().catch((e) => { console.error('web/build.sh: terser failed: ' + (e.message || e)); process.exit(1); });
+JS
 
 # uPlot: its minified build as an ES module (the IIFE defines `uPlot`; export it).
 {
@@ -106,7 +143,10 @@ const js = path.join(out, 'js', 'gradlab_web.js'), wasm = path.join(out, 'js', '
 require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
   fs.writeFileSync(path.join(out, 'schema.json'), M.schema());
   const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
-  const pageJs = fs.readdirSync(path.join(out, 'js')).filter((f) => f.endsWith('.js')).map((f) => path.join(out, 'js', f));
+  // The default payload: everything but the threaded module, which only cross-origin-isolated
+  // pages load instead of gradlab_web.* (reported apart).
+  const mt = ['gradlab_web_mt.js', 'gradlab_web_mt.worker.js', 'gradlab_web_mt.wasm'].map((f) => path.join(out, 'js', f));
+  const pageJs = fs.readdirSync(path.join(out, 'js')).filter((f) => f.endsWith('.js')).map((f) => path.join(out, 'js', f)).filter((f) => !mt.includes(f));
   const version = {
     build_id: M.buildId(),
     wasm_bytes: fs.statSync(wasm).size,
@@ -115,6 +155,7 @@ require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
     page_js_gzip_bytes: pageJs.filter((f) => f !== js).reduce((s, f) => s + gz(f), 0) + gz(path.join(out, 'js', 'vendor', 'uPlot.mjs')),
   };
   version.total_gzip_bytes = version.wasm_gzip_bytes + version.glue_js_gzip_bytes + version.page_js_gzip_bytes;
+  if (fs.existsSync(mt[0])) version.threaded_gzip_bytes = mt.reduce((s, f) => s + gz(f), 0);
   fs.writeFileSync(path.join(out, 'version.json'), JSON.stringify(version, null, 2) + '\n');
   console.log(`web/build.sh: ${out}: WASM ${(version.wasm_gzip_bytes / 1024).toFixed(0)} KB + JS ${((version.glue_js_gzip_bytes + version.page_js_gzip_bytes) / 1024).toFixed(0)} KB gzipped (total ${(version.total_gzip_bytes / 1024).toFixed(0)} KB, data excluded)`);
 }).catch((e) => { console.error('web/build.sh: cannot load the WASM module under node: ' + (e.message || e)); process.exit(1); });

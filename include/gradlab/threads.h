@@ -11,8 +11,19 @@
 // bit-identical results for every thread count. OpenBLAS decides its own split of a GEMM;
 // for a fixed thread count it is deterministic run to run.
 //
-// The WASM build has no threads: set_cpu_threads accepts any valid count and keeps 1.
+// WebAssembly: the default browser module has no threads (set_cpu_threads accepts any valid
+// count and keeps 1). The threaded module (CMake GRADLAB_WASM_THREADS, Emscripten pthreads on
+// SharedArrayBuffer; the browser lab loads it only on a cross-origin-isolated page) runs the
+// same pool on Web Workers, and splits its GEMMs by rows of C, which leaves every element's
+// sum unchanged: results are bit-identical to the single-threaded module's.
 #pragma once
+
+// 1 where the CPU backend can run threads: natively, and in the pthreads WASM build.
+#if !defined(GRADLAB_WASM) || defined(__EMSCRIPTEN_PTHREADS__)
+#define GRADLAB_CPU_THREADS 1
+#else
+#define GRADLAB_CPU_THREADS 0
+#endif
 
 #include <string>
 
@@ -20,9 +31,10 @@ namespace gradlab {
 
 // Sets the thread count (>= 1, else ValueError). Not to be called while a kernel runs.
 void set_cpu_threads(int threads);
-// The count in effect (always 1 in WASM).
+// The count in effect (always 1 in the single-threaded WASM module).
 int cpu_threads();
-// CPUs this process may run on (sched affinity natively; 1 in WASM).
+// CPUs this process may run on (sched affinity natively; in the threaded WASM module the
+// Web Workers it started for its pool plus its own thread; 1 in the single-threaded one).
 int available_cores();
 // Parses a thread count given on the command line or in GRADLAB_THREADS: a positive decimal
 // integer (at most 1024). Anything else is a ConfigError naming `source` and the text.

@@ -128,7 +128,9 @@ void request_stop() { g_stop = true; }
 std::string build_id() {
   TextBuilder os;  // linked into the browser module, which has no iostreams
   os << "gradlab-0.1";
-#if defined(GRADLAB_WASM)
+#if defined(GRADLAB_WASM) && defined(__EMSCRIPTEN_PTHREADS__)
+  os << "-wasm-pthreads";
+#elif defined(GRADLAB_WASM)
   os << "-wasm";
 #else
   os << "-native";

@@ -44,6 +44,7 @@
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
 #include "gradlab/safetensors.h"
+#include "gradlab/threads.h"
 
 namespace gradlab {
 namespace {
@@ -269,6 +270,17 @@ val write_file(const std::string& path, const std::string& bytes) {
 
 std::string build() { return build_id(); }
 
+// Threads (gradlab/threads.h): 1 in the default module; in the threaded one (gradlab_web_mt,
+// loaded on cross-origin-isolated pages) up to maxThreads(), its Web Worker pool + 1.
+val set_threads(int threads) {
+  return guarded("setThreads", [&] {
+    set_cpu_threads(threads);
+    return static_cast<double>(cpu_threads());
+  });
+}
+int threads() { return cpu_threads(); }
+int max_threads() { return available_cores(); }
+
 }  // namespace
 }  // namespace gradlab
 
@@ -290,4 +302,7 @@ EMSCRIPTEN_BINDINGS(gradlab_web) {
   function("raw_sweepPoints", &gradlab::sweep_points);
   function("raw_writeFile", &gradlab::write_file);
   function("buildId", &gradlab::build);
+  function("raw_setThreads", &gradlab::set_threads);
+  function("threads", &gradlab::threads);
+  function("maxThreads", &gradlab::max_threads);
 }

@@ -48,3 +48,6 @@ Module['writeFile'] = function(path, bytes) {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   return gradlabUnwrap(Module['raw_writeFile'](String(path), bytes));
 };
+// Threads for the CPU kernels: n >= 1, capped at maxThreads() (1 in the default module);
+// returns the count now in effect. Results do not depend on it (gradlab/threads.h).
+Module['setThreads'] = function(n) { return gradlabUnwrap(Module['raw_setThreads'](n | 0)); };

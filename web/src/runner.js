@@ -45,6 +45,7 @@ export class Run {
         this.timing.ready = performance.now();
         this.buildId = m.buildId;
         this.loadMs = m.loadMs;
+        this.threads = m.threads;
         this.resolveReady();
         return;
       case 'started':

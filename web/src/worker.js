@@ -15,7 +15,8 @@
 //   {type: 'expand', id, config, profile?}    sweep points of a config (no run started)
 //   {type: 'exportParams', id}
 // Messages out:
-//   {type: 'ready', buildId, loadMs}
+//   {type: 'ready', buildId, loadMs, threads}   threads: CPU threads of the module (1 unless the
+//                                       page is cross-origin isolated: gradlab_web_mt)
 //   {type: 'started', config (resolved), state}
 //   {type: 'preview', row}              the losses before the first step (Session.preview()),
 //                                       sent before that step, whose row may wait on a probe
@@ -25,7 +26,21 @@
 //   {type: 'error', phase, name, message, id?}
 'use strict';
 
-importScripts('gradlab_web.js');
+// The threaded module (gradlab_web_mt.*: Emscripten pthreads on SharedArrayBuffer, its thread
+// pool on Web Workers) where the page is cross-origin isolated and the site has it; else the
+// default single-threaded module. Both give bit-identical numbers (gradlab/threads.h).
+const MODULE_SCRIPT = (() => {
+  if (self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function') {
+    try {
+      importScripts('gradlab_web_mt.js');
+      return 'gradlab_web_mt.js';
+    } catch (e) {
+      // A site built without it: the default module below.
+    }
+  }
+  importScripts('gradlab_web.js');
+  return 'gradlab_web.js';
+})();
 
 const FASHION_FILES = [
   'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
@@ -45,8 +60,11 @@ const staged = new Set();    // data files already written into the WASM file sy
 
 const moduleReady = (async () => {
   const t0 = performance.now();
-  gradlab = await createGradlab();
-  self.postMessage({ type: 'ready', buildId: gradlab.buildId(), loadMs: performance.now() - t0 });
+  // The pthread workers load the module's script by URL (a worker has no currentScript).
+  gradlab = await createGradlab({ mainScriptUrlOrBlob: new URL(MODULE_SCRIPT, self.location.href).href });
+  // Every core the browser reports, up to the module's pool (+1); 1 in the default module.
+  const threads = gradlab.setThreads(Math.max(1, Math.min(gradlab.maxThreads(), self.navigator.hardwareConcurrency || 1)));
+  self.postMessage({ type: 'ready', buildId: gradlab.buildId(), loadMs: performance.now() - t0, threads });
 })().catch((e) => {
   self.postMessage({ type: 'error', phase: 'load', name: e.name || 'Error', message: 'cannot load the WASM module: ' + (e.message || e) });
 });

@@ -5,7 +5,9 @@
 //                    eos.html with its default preset: median of --loads N fresh pages (5)
 //   eos_wall_s       the default web preset (MLP on Fashion-MNIST) reaches sharpness ≥ 0.95·2/η
 //   long_tasks       main-thread tasks > 50 ms while the run streams (PerformanceObserver)
-//   node web/tests/bench.mjs build/web [--screenshot FILE] [--loads N]   (headless Chromium; not a test)
+//   node web/tests/bench.mjs build/web [--screenshot FILE] [--loads N] [--isolated]
+//   (headless Chromium; not a test). --isolated serves the lab cross-origin isolated, so the
+//   pages run the threaded module (gradlab_web_mt); every line then says `threads`.
 // Every line carries the machine's 1-minute load average (`load1`): the machine is shared.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,16 +22,17 @@ const screenshot = shotIndex > 0 ? process.argv[shotIndex + 1] : null;
 const loadsIndex = process.argv.indexOf('--loads');
 const loads = loadsIndex > 0 ? Math.max(1, +process.argv[loadsIndex + 1] || 1) : 5;
 const version = JSON.parse(fs.readFileSync(path.join(webDir, 'version.json'), 'utf8'));
-const line = (o) => console.log(JSON.stringify(Object.assign({ target: 'browser' }, o, { load1: +os.loadavg()[0].toFixed(2) })));
+const isolated = process.argv.includes('--isolated');
+const line = (o) => console.log(JSON.stringify(Object.assign({ target: isolated ? 'browser-isolated' : 'browser' }, o, { load1: +os.loadavg()[0].toFixed(2) })));
 const kb = (bytes) => +(bytes / 1024).toFixed(1);
 // What eos.html itself downloads: its modules (as the page imports them), the worker, the
 // Emscripten glue and the WASM module.
 const gz = (rel) => zlib.gzipSync(fs.readFileSync(path.join(webDir, 'js', rel)), { level: 9 }).length;
 const eosFiles = ['eos-page.js', 'eos-lab.js', 'runner.js', 'common.js', 'config-fields.js', 'config-url.js', 'eos-dashboard.js', 'charts.js', 'vendor/uPlot.mjs', 'worker.js', 'gradlab_web.js', 'gradlab_web.wasm'];
 const byFile = Object.fromEntries(eosFiles.map((f) => [f, kb(gz(f))]));
-line({ bench: 'payload_gzip', wasm_kb: kb(version.wasm_gzip_bytes), js_kb: kb(version.glue_js_gzip_bytes + version.page_js_gzip_bytes), total_kb: kb(version.total_gzip_bytes), eos_page_kb: kb(eosFiles.reduce((s, f) => s + gz(f), 0)), eos_page_files_kb: byFile });
+line({ bench: 'payload_gzip', wasm_kb: kb(version.wasm_gzip_bytes), js_kb: kb(version.glue_js_gzip_bytes + version.page_js_gzip_bytes), total_kb: kb(version.total_gzip_bytes), eos_page_kb: kb(eosFiles.reduce((s, f) => s + gz(f), 0)), eos_page_files_kb: byFile, threaded_module_kb: version.threaded_gzip_bytes ? kb(version.threaded_gzip_bytes) : null });
 
-const server = await serve(webDir);
+const server = await serve(webDir, { isolated });
 const browser = await chromium.launch({ executablePath: process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 async function openEos() {
@@ -70,7 +73,8 @@ try {
     const hit = run.rows.find((r) => r.sharpness >= 0.95 * r.threshold);
     return { step: hit.step, sharpness: hit.sharpness, threshold: hit.threshold, compute_s: hit.time_s };
   });
-  line(Object.assign({ bench: 'eos_wall_s', preset: 'eos-fashion-mlp', wall_s: +wall.toFixed(1) }, info));
+  const threads = await page.evaluate(() => window.gradlabLab.runs[0].run.threads);
+  line(Object.assign({ bench: 'eos_wall_s', preset: 'eos-fashion-mlp', wall_s: +wall.toFixed(1), threads }, info));
   await page.waitForTimeout(8000);  // hovering at the edge, for the screenshot
   const tasks = await page.evaluate(() => window.__longTasks);
   // While the run streams (after its first rows) vs while the page loads.

@@ -29,12 +29,13 @@ const spiral = (over = {}) => Object.assign(JSON.parse(JSON.stringify(SPIRAL)), 
 
 // The lab's server (with the embed allow-list overridden per test) and two host pages'
 // servers: an allowed origin and a foreign one.
-let browser, lab, allowedHost, foreignHost;
+let browser, lab, isolatedLab, allowedHost, foreignHost;
 let embedAllowList = [];
 
 async function setup() {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   lab = await serve(webDir, { routes: { '/embed-config.json': () => JSON.stringify({ allowedOrigins: embedAllowList }) } });
+  isolatedLab = await serve(webDir, { isolated: true });  // COOP + COEP: the threaded module
   const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
   fs.writeFileSync(path.join(hostDir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>course page</title>
 <h1>Lecture 7</h1><div id="demo"></div>
@@ -53,7 +54,7 @@ window.withTimeout = function (p, ms) { return Promise.race([p, new Promise(func
 
 async function teardown() {
   if (browser) await browser.close();
-  for (const s of [lab, allowedHost, foreignHost]) if (s) await s.close();
+  for (const s of [lab, isolatedLab, allowedHost, foreignHost]) if (s) await s.close();
 }
 
 // A fresh page that records console errors, page errors and failed requests.
@@ -321,6 +322,36 @@ const tests = [
       await page.screenshot({ path: path.join(shotDir, 'quadratic.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
+    },
+  },
+  {
+    name: 'cross-origin isolated: the EoS page runs the threaded module on several threads and its rows equal the single-threaded module\'s bit for bit',
+    fn: async () => {
+      assert.ok(fs.existsSync(path.join(webDir, 'js', 'gradlab_web_mt.wasm')), 'the site has no threaded module (gradlab_web_mt.wasm): ./lab build makes it in build/wasm-mt');
+      // The default preset, short: GEMMs of 500 x 784 x 200 and 100K-element activations, big
+      // enough for the pool to split them (gemm.cpp, cpu_parallel.h).
+      const config = Object.assign(readJson(path.join(webDir, 'presets', 'eos-fashion-mlp.json')), { train: { steps: 25, batch_size: 'full', log_every: 1 } });
+      const hash = '#' + b64url(JSON.stringify(config));
+      const runOn = async (server) => {
+        const page = await open(server.url + '/eos.html' + hash);
+        await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.runs[0] && window.gradlabLab.runs[0].run.status === 'done', null, { timeout: 120000 });
+        const info = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, threads: window.gradlabLab.runs[0].run.threads, buildId: window.gradlabLab.runs[0].run.buildId }));
+        const rows = withoutTime((await labRows(page))[0]);
+        assert.deepEqual(page.problems, []);
+        await page.closeAll();
+        return Object.assign(info, { rows });
+      };
+      const threaded = await runOn(isolatedLab);
+      const single = await runOn(lab);
+      assert.equal(threaded.isolated, true);
+      assert.match(threaded.buildId, /wasm-pthreads/);
+      assert.ok(threaded.threads >= 2, `threads = ${threaded.threads} (navigator.hardwareConcurrency must be >= 2)`);
+      assert.equal(single.isolated, false);
+      assert.doesNotMatch(single.buildId, /pthreads/);
+      assert.equal(single.threads, 1);
+      assert.equal(threaded.rows.length, 25);
+      assert.ok(threaded.rows.filter((r) => 'sharpness' in r).length >= 3);
+      assert.deepEqual(threaded.rows, single.rows);
     },
   },
 ];

@@ -8,6 +8,7 @@
 // tasks inline, which gives the same result (the split never changes the arithmetic).
 #include "cpu_parallel.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -20,8 +21,10 @@
 #include "gradlab/gemm.h"
 #include "gradlab/threads.h"
 
+#if GRADLAB_CPU_THREADS
 #if !defined(GRADLAB_WASM)
 #include <sched.h>
+#endif
 
 #include <condition_variable>
 #include <mutex>
@@ -36,7 +39,7 @@ namespace {
 std::atomic<int> g_threads{1};
 std::atomic<int64_t> g_worker_tasks{0};
 
-#if !defined(GRADLAB_WASM)
+#if GRADLAB_CPU_THREADS
 
 thread_local bool t_inside_task = false;
 
@@ -119,13 +122,13 @@ class Pool {
 std::mutex g_pool_mutex;  // held while a job runs, and while the pool is replaced
 std::unique_ptr<Pool> g_pool;
 
-#endif  // !GRADLAB_WASM
+#endif  // GRADLAB_CPU_THREADS
 
 }  // namespace
 
 namespace cpu {
 
-#if !defined(GRADLAB_WASM)  // WASM: inline in cpu_parallel.h
+#if GRADLAB_CPU_THREADS  // else inline in cpu_parallel.h
 int plan_tasks(int64_t units, int64_t grain) {
   const int threads = g_threads.load(std::memory_order_relaxed);
   if (threads <= 1 || units < 2 * grain) return 1;
@@ -134,7 +137,7 @@ int plan_tasks(int64_t units, int64_t grain) {
 #endif
 
 void run_tasks(int tasks, const std::function<void(int)>& task) {
-#if !defined(GRADLAB_WASM)
+#if GRADLAB_CPU_THREADS
   if (tasks > 1 && !t_inside_task) {
     std::unique_lock<std::mutex> lock(g_pool_mutex, std::try_to_lock);
     if (lock.owns_lock() && g_pool && tasks <= g_pool->size()) {
@@ -152,7 +155,12 @@ int64_t worker_tasks_run() { return g_worker_tasks.load(); }
 
 void set_cpu_threads(int threads) {
   if (threads < 1) fail<ValueError>("set_cpu_threads: threads=", threads, " must be >= 1");
-#if !defined(GRADLAB_WASM)
+#if GRADLAB_CPU_THREADS
+#if defined(GRADLAB_WASM)
+  // The pool's threads are Web Workers Emscripten started with the module (PTHREAD_POOL_SIZE):
+  // a new one could not start while this thread waits on the pool.
+  threads = std::min(threads, available_cores());
+#endif
   set_gemm_threads(threads);
   std::lock_guard<std::mutex> lock(g_pool_mutex);
   if (!g_pool || g_pool->size() != threads) {
@@ -166,7 +174,9 @@ void set_cpu_threads(int threads) {
 int cpu_threads() { return g_threads.load(); }
 
 int available_cores() {
-#if defined(GRADLAB_WASM)
+#if defined(GRADLAB_WASM) && GRADLAB_CPU_THREADS
+  return GRADLAB_WASM_PTHREAD_POOL + 1;  // the module's workers + this thread (CMakeLists.txt)
+#elif defined(GRADLAB_WASM)
   return 1;
 #else
   cpu_set_t set;

@@ -7,12 +7,15 @@
 // some microseconds, about what 32K simple elements take.
 //
 // Tasks run on a fixed pool of cpu_threads() - 1 workers plus the calling thread (task 0).
-// Natively only; in WASM cpu_threads() is 1 and everything runs inline.
+// Natively and in the threaded WASM module (GRADLAB_CPU_THREADS); in the default WASM module
+// cpu_threads() is 1 and everything runs inline.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+
+#include "gradlab/threads.h"
 
 namespace gradlab {
 namespace cpu {
@@ -20,9 +23,10 @@ namespace cpu {
 constexpr int64_t kParallelGrain = int64_t{1} << 15;  // elements per task, at least
 
 // How many tasks `units` of work make with at least `grain` units each (1 .. cpu_threads()).
-#if defined(GRADLAB_WASM)
-// WASM has no threads (cpu_threads() is always 1): one task, known at compile time, so the
-// kernels' split paths compile away (kept, they tripled the browser module's kernel code).
+#if !GRADLAB_CPU_THREADS
+// The default WASM module has no threads (cpu_threads() is always 1): one task, known at
+// compile time, so the kernels' split paths compile away (kept, they tripled the browser
+// module's kernel code; the threaded module keeps them).
 inline int plan_tasks(int64_t, int64_t) { return 1; }
 #else
 int plan_tasks(int64_t units, int64_t grain);

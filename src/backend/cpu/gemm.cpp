@@ -1,7 +1,8 @@
 // gemm.cpp — gradlab::sgemm / dgemm: argument checks, the cases with no product term, and
 // dispatch to one implementation chosen at build time:
 //   GRADLAB_OPENBLAS (native)  -> OpenBLAS cblas_?gemm, threads via openblas_set_num_threads
-//   GRADLAB_WASM               -> wasm_simd128 packed kernels (gemm_wasm_simd.cpp)
+//   GRADLAB_WASM               -> wasm_simd128 packed kernels (gemm_wasm_simd.cpp); in the
+//                                 threaded module split by rows of C over the CPU pool
 //   neither                    -> the portable packed kernel (gemm_packed.h)
 #include "gradlab/gemm.h"
 
@@ -10,9 +11,11 @@
 #include <climits>
 #include <mutex>
 
+#include "cpu_parallel.h"
 #include "gemm_kernels.h"
 #include "gemm_packed.h"
 #include "gradlab/error.h"
+#include "gradlab/threads.h"
 
 #if defined(GRADLAB_OPENBLAS)
 #include <cblas.h>
@@ -86,6 +89,29 @@ bool product_vanishes(int64_t m, int64_t n, int64_t k, T alpha, T beta, T* c, in
   return false;
 }
 
+#if defined(GRADLAB_WASM)
+// The WASM kernels on contiguous bands of rows of C, one band per pool thread when the product
+// is big enough to pay for waking them (≥ 2^20 multiply-adds; always one band in the
+// single-threaded module). Each element of C is still one kernel's sum over the same k
+// blocks in the same order, so the result does not depend on the number of bands.
+template <class T, class Kernel>
+void gemm_row_bands(Kernel kernel, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                    T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c,
+                    int64_t ldc) {
+  const int bands = m * n * k >= (int64_t{1} << 20) ? cpu::plan_tasks(m, 16) : 1;
+  if (bands <= 1) {
+    kernel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  cpu::run_tasks(bands, [&](int band) {
+    const int64_t r0 = m * band / bands, r1 = m * (band + 1) / bands;
+    // Row r of op(A): row r of A, or column r of A when transposed.
+    const T* a_rows = trans_a ? a + r0 : a + r0 * lda;
+    kernel(trans_a, trans_b, r1 - r0, n, k, alpha, a_rows, lda, b, ldb, beta, c + r0 * ldc, ldc);
+  });
+}
+#endif
+
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
@@ -99,7 +125,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
               static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
               c, static_cast<int>(ldc));
 #elif defined(GRADLAB_WASM)
-  detail::sgemm_wasm_simd(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  gemm_row_bands<float>(detail::sgemm_wasm_simd, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                        beta, c, ldc);
 #else
   detail::sgemm_portable(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
@@ -117,7 +144,8 @@ void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double a
               static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
               c, static_cast<int>(ldc));
 #elif defined(GRADLAB_WASM)
-  detail::dgemm_wasm_simd(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  gemm_row_bands<double>(detail::dgemm_wasm_simd, trans_a, trans_b, m, n, k, alpha, a, lda, b,
+                         ldb, beta, c, ldc);
 #else
   detail::dgemm_portable(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
@@ -130,7 +158,7 @@ void set_gemm_threads(int threads) {
   ensure_openblas_threads();  // first use: applies g_threads
   openblas_set_num_threads(threads);
 #endif
-  // WASM and the portable build run single-threaded: the request is accepted and ignored.
+  // WASM follows cpu_threads() (gemm_row_bands); the portable build runs single-threaded.
 }
 
 int gemm_threads() { return g_threads.load(); }
