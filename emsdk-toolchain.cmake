@@ -37,9 +37,16 @@ if(NOT EXISTS "${GRADLAB_EMSCRIPTEN_PLATFORM}")
 endif()
 include("${GRADLAB_EMSCRIPTEN_PLATFORM}")
 
-set(CMAKE_C_FLAGS_INIT "-msimd128 -fwasm-exceptions")
-set(CMAKE_CXX_FLAGS_INIT "-msimd128 -fwasm-exceptions")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-fwasm-exceptions -sDYNAMIC_EXECUTION=0")
+if(GRADLAB_WASM_THREADS)
+  # The pthreads module (CMakeLists.txt, GRADLAB_WASM_THREADS): Emscripten 3.1.6's native wasm
+  # exceptions with -pthread never match a typed catch, so it uses the JS emulation.
+  set(GRADLAB_WASM_EH -fexceptions)
+else()
+  set(GRADLAB_WASM_EH -fwasm-exceptions)
+endif()
+set(CMAKE_C_FLAGS_INIT "-msimd128 ${GRADLAB_WASM_EH}")
+set(CMAKE_CXX_FLAGS_INIT "-msimd128 ${GRADLAB_WASM_EH}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${GRADLAB_WASM_EH} -sDYNAMIC_EXECUTION=0")
 
 if(EXISTS /usr/share/nodejs)
   set(CMAKE_C_LINKER_LAUNCHER "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs")

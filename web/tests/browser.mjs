@@ -352,6 +352,12 @@ const tests = [
       assert.equal(threaded.rows.length, 25);
       assert.ok(threaded.rows.filter((r) => 'sharpness' in r).length >= 3);
       assert.deepEqual(threaded.rows, single.rows);
+      // The C++ error's type and message reach the page from the threaded module too.
+      const bad = await open(isolatedLab.url + '/eos.html#' + b64url(JSON.stringify({ kind: 'edge_of_stability', optim: { lrr: 0.1 } })));
+      await bad.waitForSelector('#error-banner:not([hidden])');
+      assert.match(await bad.textContent('#error-banner'), /unknown key optim\.lrr — did you mean optim\.lr\?/);
+      assert.equal(await bad.evaluate(() => self.crossOriginIsolated), true);
+      await bad.closeAll();
     },
   },
 ];
