@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -33,7 +33,7 @@ const byFile = Object.fromEntries(eosFiles.map((f) => [f, kb(gz(f))]));
 line({ bench: 'payload_gzip', wasm_kb: kb(version.wasm_gzip_bytes), js_kb: kb(version.glue_js_gzip_bytes + version.page_js_gzip_bytes), total_kb: kb(version.total_gzip_bytes), eos_page_kb: kb(eosFiles.reduce((s, f) => s + gz(f), 0)), eos_page_files_kb: byFile, threaded_module_kb: version.threaded_gzip_bytes ? kb(version.threaded_gzip_bytes) : null });
 
 const server = await serve(webDir, { isolated });
-const browser = await chromium.launch({ executablePath: process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const browser = await launchChromium();
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 async function openEos() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

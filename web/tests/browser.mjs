@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-import { assert, runTests } from './harness.mjs';
+import { launchChromium } from './chromium.mjs';
+import { assert, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -19,8 +19,6 @@ const root = path.resolve(here, '..', '..');
 const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
 fs.mkdirSync(shotDir, { recursive: true });
 
-const CHROMIUM = process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
@@ -33,7 +31,7 @@ let browser, lab, isolatedLab, allowedHost, foreignHost;
 let embedAllowList = [];
 
 async function setup() {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
   lab = await serve(webDir, { routes: { '/embed-config.json': () => JSON.stringify({ allowedOrigins: embedAllowList }) } });
   isolatedLab = await serve(webDir, { isolated: true });  // COOP + COEP: the threaded module
   const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
@@ -362,14 +360,4 @@ const tests = [
   },
 ];
 
-let failed = 1;
-try {
-  await setup();
-  failed = await runTests(tests, { timeoutMs: 150000 });
-} catch (e) {
-  console.log(`FAIL setup: ${e.stack || e}`);
-  console.log('0 passed, 1 failed');
-} finally {
-  await teardown();
-}
-process.exit(failed ? 1 : 0);
+await runSuite(tests, { setup, teardown, timeoutMs: 150000 });

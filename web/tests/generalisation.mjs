@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-import { assert, runTests } from './harness.mjs';
+import { launchChromium } from './chromium.mjs';
+import { assert, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -20,8 +20,6 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
 fs.mkdirSync(shotDir, { recursive: true });
 
-const CHROMIUM = process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
 let browser, lab;
@@ -285,16 +283,14 @@ const tests = [
   },
 ];
 
-let failed = 1;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  lab = await serve(webDir);
-  failed = await runTests(tests, { timeoutMs: 300000 });
-} catch (e) {
-  console.log(`FAIL setup: ${e.stack || e}`);
-  console.log('0 passed, 1 failed');
-} finally {
-  if (browser) await browser.close();
-  if (lab) await lab.close();
-}
-process.exit(failed ? 1 : 0);
+await runSuite(tests, {
+  setup: async () => {
+    browser = await launchChromium();
+    lab = await serve(webDir);
+  },
+  teardown: async () => {
+    if (browser) await browser.close();
+    if (lab) await lab.close();
+  },
+  timeoutMs: 300000,
+});

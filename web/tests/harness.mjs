@@ -27,3 +27,19 @@ export async function runTests(tests, { timeoutMs = 120000, only = process.env.G
   console.log(`${passed} passed, ${failed} failed`);
   return failed;
 }
+
+// A whole suite: setup() (launch the browser, start servers), the tests, teardown() always, then
+// the process exit code. A failing setup counts as one failed test.
+export async function runSuite(tests, { setup = async () => {}, teardown = async () => {}, timeoutMs } = {}) {
+  let failed = 1;
+  try {
+    await setup();
+    failed = await runTests(tests, { timeoutMs });
+  } catch (e) {
+    console.log(`FAIL setup: ${e.stack || e}`);
+    console.log('0 passed, 1 failed');
+  } finally {
+    await teardown();
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-import { assert, runTests } from './harness.mjs';
+import { launchChromium } from './chromium.mjs';
+import { assert, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,8 +25,6 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
 fs.mkdirSync(shotDir, { recursive: true });
 
-const CHROMIUM = process.env.GRADLAB_CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const PRESET = JSON.parse(fs.readFileSync(path.join(webDir, 'presets', 'svm-points.json'), 'utf8'));
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 const clone = (x) => JSON.parse(JSON.stringify(x));
@@ -292,16 +290,14 @@ const tests = [
   },
 ];
 
-let failed = 1;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  lab = await serve(webDir);
-  failed = await runTests(tests, { timeoutMs: 150000 });
-} catch (e) {
-  console.log(`FAIL setup: ${e.stack || e}`);
-  console.log('0 passed, 1 failed');
-} finally {
-  if (browser) await browser.close();
-  if (lab) await lab.close();
-}
-process.exit(failed ? 1 : 0);
+await runSuite(tests, {
+  setup: async () => {
+    browser = await launchChromium();
+    lab = await serve(webDir);
+  },
+  teardown: async () => {
+    if (browser) await browser.close();
+    if (lab) await lab.close();
+  },
+  timeoutMs: 150000,
+});
