@@ -63,7 +63,7 @@ class Progress {
   Progress(bool enabled, int64_t total) : enabled_(enabled), total_(total), tty_(::isatty(2)) {}
   void update(int64_t step, const Json* row, bool force = false) {
     if (!enabled_) return;
-    if (row && row->contains("loss")) loss_ = (*row)["loss"].get<double>();
+    if (row) remember(*row);
     auto now = std::chrono::steady_clock::now();
     double since = std::chrono::duration<double>(now - last_).count();
     if (!force && since < (tty_ ? 0.1 : 5.0)) return;
@@ -71,20 +71,23 @@ class Progress {
     double elapsed = std::chrono::duration<double>(now - start_).count();
     double rate = elapsed > 0 ? (step - first_) / elapsed : 0;
     double eta = rate > 0 ? (total_ - step) / rate : 0;
+    // Before the first logged row (and on resume, before the kept rows were seen) the loss is
+    // not known: say so, rather than print a NaN that reads like a diverged run.
+    char loss[32] = "-";
+    if (have_loss_) std::snprintf(loss, sizeof loss, "%.6g", loss_);
     char buf[256];
     if (tty_) {
       int width = 30;
       int filled = total_ > 0 ? static_cast<int>(width * step / total_) : width;
       std::string bar(filled, '#');
       bar += std::string(width - filled, '.');
-      std::snprintf(buf, sizeof buf, "\r[%s] %lld/%lld  %.1f steps/s  ETA %.0fs  loss %.6g   ",
+      std::snprintf(buf, sizeof buf, "\r[%s] %lld/%lld  %.1f steps/s  ETA %.0fs  loss %s   ",
                     bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), rate,
-                    eta, loss_);
+                    eta, loss);
       std::cerr << buf << std::flush;
     } else {
-      std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f steps/s  ETA %.0fs  loss %.6g\n",
-                    static_cast<long long>(step), static_cast<long long>(total_), rate, eta,
-                    loss_);
+      std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f steps/s  ETA %.0fs  loss %s\n",
+                    static_cast<long long>(step), static_cast<long long>(total_), rate, eta, loss);
       std::cerr << buf << std::flush;
     }
   }
@@ -92,13 +95,20 @@ class Progress {
     if (enabled_ && tty_) std::cerr << "\n";
   }
   void set_first(int64_t s) { first_ = s; }
+  void remember(const Json& row) {
+    auto it = row.find("loss");
+    if (it == row.end()) return;
+    loss_ = it->is_number() ? it->get<double>() : NAN;  // a NaN loss is written as null
+    have_loss_ = true;
+  }
 
  private:
   bool enabled_;
   int64_t total_;
   bool tty_;
   int64_t first_ = 0;
-  double loss_ = NAN;
+  double loss_ = 0;
+  bool have_loss_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_{};
 };
@@ -191,6 +201,7 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   if (!metrics) fail<IOError>("cannot append to ", metrics_path);
   Progress progress(options.progress, exp->total_steps());
   progress.set_first(exp->steps_done());
+  if (!rows.empty()) progress.remember(rows.back());
   auto t0 = std::chrono::steady_clock::now();
   auto wall = [&] {
     return wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -204,8 +215,8 @@ Json run_experiment(const Json& config, const RunOptions& options) {
     int64_t s = exp->steps_done();
     for (int64_t want : options.save_params_steps)
       if (want == s) {
-        NamedTensors p = exp->named_params();
-        save_safetensors(out + "/params-step" + std::to_string(s) + ".safetensors", p);
+        save_safetensors(out + "/params-step" + std::to_string(s) + ".safetensors",
+                         exp->named_params(), exp->params_metadata());
       }
     std::optional<Json> row = exp->step();
     if (row && log_time) (*row)["time_s"] = wall();
@@ -225,7 +236,7 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   for (int64_t want : options.save_params_steps)
     if (want == exp->steps_done() && status == "completed")
       save_safetensors(out + "/params-step" + std::to_string(want) + ".safetensors",
-                       exp->named_params());
+                       exp->named_params(), exp->params_metadata());
   save_checkpoint(*exp, ckpt_dir, rows.size(), wall());
 
   Json summary = exp->summary(rows);

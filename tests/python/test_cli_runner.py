@@ -126,6 +126,36 @@ class RunnerTest(unittest.TestCase):
             state = json.load(open(os.path.join(out, "checkpoint", "state.json")))
             self.assertEqual(state["steps_done"], summary["steps_done"])
 
+    def test_resumed_progress_line_shows_the_last_logged_loss(self):
+        # Rows only every 1000 steps: the first steps after --resume log none, and the progress
+        # line must show the loss of the last kept row, not NaN (which reads like divergence).
+        with scratch_dir() as d:
+            cfg_obj = base_config(steps=100000)
+            cfg_obj["train"]["log_every"] = 1000
+            cfg = write(os.path.join(d, "c.json"), cfg_obj)
+            out = os.path.join(d, "run")
+            proc = subprocess.Popen([NATIVE_CLI, "run", cfg, "--out", out, "--quiet"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            metrics = os.path.join(out, "metrics.jsonl")
+            deadline = time.time() + 60
+            while time.time() < deadline and not (os.path.exists(metrics) and
+                                                  os.path.getsize(metrics) > 0):
+                time.sleep(0.02)
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+            self.assertEqual(proc.returncode, 130)
+            last = read_jsonl(metrics)[-1]
+            proc = subprocess.Popen([NATIVE_CLI, "run", cfg, "--out", out, "--resume"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            line = ""
+            while not line.startswith("step "):
+                line = proc.stderr.readline()
+                self.assertNotEqual(line, "", "the resumed run printed no progress line")
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=60)
+            self.assertNotIn("nan", line, line)
+            self.assertEqual(float(line.split("loss ")[1]), float(f"{last['loss']:.6g}"), line)
+
     def test_divergence_is_reported_with_step(self):
         with scratch_dir() as d:
             cfg_obj = base_config(steps=500)
