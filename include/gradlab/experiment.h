@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,9 @@ class Experiment {
   virtual void load_state(const SafetensorsFile& tensors, const Json& state) = 0;
   // Parameters with PyTorch state_dict names (for --save-params); empty if none.
   virtual NamedTensors named_params() const { return {}; }
+  // Metadata written with them: for trained models `pytorch_definition` (the Python source of
+  // `class Net`, docs/models.md) and `loss`, so PyTorch can load the file with strict names.
+  virtual std::map<std::string, std::string> params_metadata() const { return {}; }
   // A one-line description for progress output.
   virtual std::string description() const { return {}; }
 };

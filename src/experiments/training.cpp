@@ -449,4 +449,9 @@ NamedTensors TrainingExperiment::named_params() const {
   return out;
 }
 
+std::map<std::string, std::string> TrainingExperiment::params_metadata() const {
+  return {{"pytorch_definition", model_->pytorch_definition()},
+          {"loss", loss_name(loss_kind_)}};
+}
+
 }  // namespace gradlab

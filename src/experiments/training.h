@@ -32,6 +32,7 @@ class TrainingExperiment : public Experiment {
   void save_state(NamedTensors& tensors, Json& state) const override;
   void load_state(const SafetensorsFile& tensors, const Json& state) override;
   NamedTensors named_params() const override;
+  std::map<std::string, std::string> params_metadata() const override;
   std::string description() const override;
 
   // The full-training-set loss as a function of the parameters (for HVPs).

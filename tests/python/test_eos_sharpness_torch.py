@@ -12,6 +12,7 @@ parameters) to form densely, so torch.linalg.eigvalsh(H).max() is exact up to ro
 gradlab's Lanczos, run for more iterations than there are parameters, must converge to it.
 """
 import json
+import math
 import os
 import struct
 import unittest
@@ -20,29 +21,30 @@ import numpy as np
 import torch
 from torch import nn
 
-from support import read_jsonl, run_cli, scratch_dir
+from support import ROOT, read_jsonl, run_cli, scratch_dir
 
 RTOL = 1e-6
 CHECKPOINTS = (0, 10, 20)
 NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "I64": "<i8"}
 
 
-def read_safetensors(path):
-    """{name: torch tensor} from a safetensors file: u64 LE header length, JSON header, raw data."""
+def read_safetensors(path, with_metadata=False):
+    """{name: torch tensor} from a safetensors file: u64 LE header length, JSON header, raw data
+    (and the __metadata__ dict too with with_metadata=True)."""
     if not os.path.isfile(path):
         raise AssertionError(f"{path} was not written")
     with open(path, "rb") as f:
         blob = f.read()
     (header_len,) = struct.unpack("<Q", blob[:8])
     header = json.loads(blob[8:8 + header_len])
-    header.pop("__metadata__", None)
+    metadata = header.pop("__metadata__", {})
     data = blob[8 + header_len:]
     tensors = {}
     for name, entry in header.items():
         begin, end = entry["data_offsets"]
         array = np.frombuffer(data[begin:end], dtype=NUMPY_DTYPES[entry["dtype"]])
         tensors[name] = torch.from_numpy(array.reshape(entry["shape"]).copy())
-    return tensors
+    return (tensors, metadata) if with_metadata else tensors
 
 
 def mlp_net(in_dim, classes):
@@ -160,6 +162,53 @@ class EosSharpnessTorchTest(unittest.TestCase):
         }
         self.run_case("cnn", config,
                       lambda x, k: cnn_net(x.shape[1], x.shape[2], x.shape[3], k), iters)
+
+
+    def test_saved_params_carry_a_loadable_pytorch_definition(self):
+        # params-step{N}.safetensors names the model's PyTorch source and loss in its metadata,
+        # so a researcher can load a run's parameters into PyTorch without writing the model.
+        # The loss and gradient norm PyTorch computes from that alone must equal the metrics
+        # row of the same step (float64), for the sequence models and the ViT of the examples.
+        for example in ("transformer_char", "lstm_seq", "vit_tiny"):
+            with self.subTest(example), scratch_dir() as d:
+                config = os.path.join(ROOT, "experiments", "edge_of_stability", example + ".json")
+                sets = ["--profile", "test", "--set", "dtype=float64", "--set", "sweep=null",
+                        "--set", "train.log_every=1"]
+                if example == "transformer_char":  # data.path is relative to the repository
+                    sets += ["--set", "data.path=" + os.path.join(ROOT, "experiments", "data",
+                                                                  "lighthouse.txt")]
+                out = os.path.join(d, "run")
+                run_cli("run", config, "--out", out, "--quiet", "--save-params", "0,5", *sets)
+                data_path = os.path.join(d, "data.safetensors")
+                run_cli("data", config, "--out", data_path, *sets)
+                data = read_safetensors(data_path)
+                rows = {r["step"]: r for r in read_jsonl(os.path.join(out, "metrics.jsonl"))}
+                for step in (0, 5):
+                    state, meta = read_safetensors(
+                        os.path.join(out, f"params-step{step}.safetensors"), with_metadata=True)
+                    namespace = {"math": math, "torch": torch, "nn": nn,
+                                 "F": torch.nn.functional}
+                    exec(meta["pytorch_definition"], namespace)
+                    net = namespace["Net"]().double()
+                    net.load_state_dict(state, strict=True)
+                    x = data["x_train"]  # float64; the character model's are token ids
+                    out_t = net(x.long() if example == "transformer_char" else x)
+                    labels = data["y_train"]
+                    if meta["loss"] == "mse":
+                        target = torch.nn.functional.one_hot(labels, out_t.shape[-1]).double()
+                        loss = 0.5 * ((out_t - target) ** 2).sum() / out_t.shape[0]
+                    else:
+                        self.assertEqual(meta["loss"], "cross_entropy")
+                        loss = torch.nn.functional.cross_entropy(
+                            out_t.reshape(-1, out_t.shape[-1]), labels.reshape(-1))
+                    grads = torch.autograd.grad(loss, list(net.parameters()))
+                    grad_norm = float(torch.sqrt(sum((g ** 2).sum() for g in grads)))
+                    row = rows[step]
+                    self.assertLessEqual(abs(float(loss) - row["loss"]), 1e-12 * row["loss"],
+                                         f"{example} step {step}: loss")
+                    self.assertLessEqual(abs(grad_norm - row["grad_norm"]),
+                                         1e-9 * row["grad_norm"], f"{example} step {step}: grad")
+                self.assertNotEqual(rows[0]["loss"], rows[5]["loss"])
 
 
 if __name__ == "__main__":
