@@ -269,6 +269,12 @@ std::vector<KeySpec> probe_keys() {
           "steps after the edge of stability is reached (sharpness ≥ 0.95·2/η) before the "
           "summary's post_eos_* sharpness / threshold ratios are taken (Cohen et al. 2021)")
           .at_least(0),
+      key("probe.average_window", T::Int, 0,
+          "also measure the top eigenvalue (sharpness_avg) and the loss (loss_avg) at the mean "
+          "of the last W iterates, W <= sharpness_every; 0 = off. Where GD oscillates across a "
+          "valley, the time-averaged path is what the central flow follows (Cohen et al. 2024), "
+          "whose sharpness stays at 2/η even where the iterates' is above it")
+          .at_least(0),
   };
 }
 

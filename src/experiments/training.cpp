@@ -166,6 +166,12 @@ TrainingExperiment::TrainingExperiment(const Json& config)
   total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
                                          : train.at("epochs").get<int64_t>() * per_epoch;
   log_every_ = train.value("log_every", 1);
+  average_window_ = config.value("/probe/average_window"_json_pointer, Json(0)).get<int64_t>();
+  const int64_t every = config.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
+  if (average_window_ > 0 && (every <= 0 || average_window_ > every))
+    fail<ConfigError>("probe.average_window: ", average_window_, " must be at most ",
+                      "probe.sharpness_every (", every, "), and sharpness_every must be > 0: ",
+                      "each probe averages the iterates since the previous one at most");
 }
 
 std::string TrainingExperiment::description() const {
@@ -228,6 +234,7 @@ std::optional<Json> TrainingExperiment::step() {
   }
   TensorList grads = grad(loss, params, {false, true});
   const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  accumulate_average(params);
   if (log) {
     Json r = Json::object();
     r["step"] = step_;
@@ -297,6 +304,50 @@ void TrainingExperiment::add_probes(Json& row) {
   const Json& probe = config_.value("probe", Json::object());
   const int64_t every = probe.value("sharpness_every", 0);
   if (every <= 0 || step_ % every != 0) return;
+  std::vector<double> eigs = probe_eigs(model_->params());
+  row["sharpness"] = eigs.at(0);
+  row["eigs"] = eigs;
+  double lr = row.value("lr", 0.0);
+  if (lr > 0) {
+    double th = optimizer_->stability_threshold(lr);
+    if (th > 0) row["threshold"] = th;
+  }
+  // probe.average_window: the same measurement at the mean of the last W iterates.
+  if (average_window_ > 0) {
+    if (avg_count_ == average_window_) {
+      TensorList mean;
+      {
+        NoGradGuard ng;
+        for (const Tensor& t : avg_sum_)
+          mean.push_back(div(t, static_cast<double>(average_window_)).detach().requires_grad_());
+      }
+      row["sharpness_avg"] = probe_eigs(mean).at(0);
+      NoGradGuard ng;
+      put_finite(row, "loss_avg", full_train_loss(mean).item());
+    }
+    avg_sum_.clear();
+    avg_count_ = 0;
+  }
+}
+
+void TrainingExperiment::accumulate_average(const TensorList& params) {
+  // Sums the iterates of steps p − W + 1 … p for the next probe step p (W ≤ sharpness_every,
+  // so windows never overlap and one running sum suffices).
+  if (average_window_ <= 0) return;
+  const int64_t every = config_.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
+  const int64_t next_probe = (step_ + every - 1) / every * every;
+  if (step_ < next_probe - average_window_ + 1) return;
+  NoGradGuard ng;
+  if (avg_sum_.empty()) {
+    for (const Tensor& p : params) avg_sum_.push_back(p.clone());
+  } else {
+    for (size_t i = 0; i < params.size(); ++i) avg_sum_[i] = add(avg_sum_[i], params[i]);
+  }
+  ++avg_count_;
+}
+
+std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
+  const Json& probe = config_.value("probe", Json::object());
   // Sharpness of the full training loss (or of its first probe_examples examples).
   Tensor x = x_train_;
   Targets t = t_train_;
@@ -315,17 +366,10 @@ void TrainingExperiment::add_probes(Json& row) {
   opt.top_k = probe.value("top_k", 1);
   opt.iterations = probe.value("lanczos_iters", 20);
   opt.seed = static_cast<uint64_t>(config_.value("seed", 0)) * 1000003ULL + static_cast<uint64_t>(step_);
-  int64_t n = total_numel(model_->params());
+  int64_t n = total_numel(at);
   opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
   opt.top_k = std::min(opt.top_k, opt.iterations);
-  EigenResult eig = lanczos_top_k(hessian_operator(loss_fn, model_->params()), n, opt);
-  row["sharpness"] = eig.values.at(0);
-  row["eigs"] = eig.values;
-  double lr = row.value("lr", 0.0);
-  if (lr > 0) {
-    double th = optimizer_->stability_threshold(lr);
-    if (th > 0) row["threshold"] = th;
-  }
+  return lanczos_top_k(hessian_operator(loss_fn, at), n, opt).values;
 }
 
 Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
@@ -389,6 +433,19 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
         s["post_eos_mean_ratio"] = mean / static_cast<double>(m);
         s["post_eos_max_ratio"] = sorted.back();
       }
+      // The same for the averaged iterate (probe.average_window).
+      std::vector<double> mids;
+      for (const Json* r : probed)
+        if ((*r)["step"].get<int64_t>() >= from && r->contains("sharpness_avg"))
+          mids.push_back((*r)["sharpness_avg"].get<double>() /
+                         (*r)["threshold"].get<double>());
+      if (!mids.empty()) {
+        std::sort(mids.begin(), mids.end());
+        size_t m = mids.size();
+        s["post_eos_avg_median_ratio"] =
+            m % 2 ? mids[m / 2] : 0.5 * (mids[m / 2 - 1] + mids[m / 2]);
+        s["post_eos_avg_max_ratio"] = mids.back();
+      }
       // Fraction of logged post-EoS steps whose loss rose since the previous logged step.
       int64_t ups = 0, count = 0;
       double prev = NAN;
@@ -419,6 +476,9 @@ void TrainingExperiment::save_state(NamedTensors& tensors, Json& state) const {
   state["optimizer"] = optimizer_->state_json();
   state["diverged"] = diverged_;
   state["divergence_reason"] = divergence_reason_;
+  for (size_t i = 0; i < avg_sum_.size(); ++i)
+    tensors.emplace_back("average_window." + model_->names()[i], avg_sum_[i]);
+  state["average_count"] = avg_count_;
 }
 
 void TrainingExperiment::load_state(const SafetensorsFile& f, const Json& state) {
@@ -440,6 +500,14 @@ void TrainingExperiment::load_state(const SafetensorsFile& f, const Json& state)
   epoch_pos_ = state.at("epoch_pos").get<int64_t>();
   diverged_ = state.value("diverged", false);
   divergence_reason_ = state.value("divergence_reason", "");
+  avg_sum_.clear();
+  avg_count_ = state.value("average_count", int64_t{0});
+  if (avg_count_ > 0)
+    for (const std::string& name : model_->names()) {
+      const Tensor* t = f.find("average_window." + name);
+      if (!t) fail<IOError>("checkpoint: missing average_window sum of '", name, "'");
+      avg_sum_.push_back(t->to(device_));
+    }
 }
 
 NamedTensors TrainingExperiment::named_params() const {

@@ -43,6 +43,10 @@ class TrainingExperiment : public Experiment {
  protected:
   // Adds kind-specific metrics to a logged row (sharpness probes, ...).
   virtual void add_probes(Json& row);
+  // Top Hessian eigenvalues (Lanczos, probe.* options) of the probe loss at `at`.
+  std::vector<double> probe_eigs(const TensorList& at) const;
+  // probe.average_window: adds this step's parameters to the window's running sum.
+  void accumulate_average(const TensorList& params);
   // Fills loss/acc keys for a split evaluated at the current parameters.
   void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const;
 
@@ -64,6 +68,9 @@ class TrainingExperiment : public Experiment {
   int64_t epoch_pos_ = 0;
   bool diverged_ = false;
   std::string divergence_reason_;
+  int64_t average_window_ = 0;  // probe.average_window
+  TensorList avg_sum_;          // sum of the window's iterates so far
+  int64_t avg_count_ = 0;
 };
 
 // Targets for rows [begin, begin + count) of a split, or for a list of rows.

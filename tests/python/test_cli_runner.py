@@ -78,6 +78,9 @@ class RunnerTest(unittest.TestCase):
         with scratch_dir() as d:
             cfg_obj = base_config(steps=400)
             cfg_obj["train"]["checkpoint_every"] = 40
+            # Checkpoints land mid-window (steps 37-40 feed the step-40 probe), so resume must
+            # restore the running sum of probe.average_window too.
+            cfg_obj["probe"]["average_window"] = 4
             cfg = write(os.path.join(d, "c.json"), cfg_obj)
             run_cli("run", cfg, "--out", os.path.join(d, "full"), "--quiet")
             out = os.path.join(d, "killed")

@@ -10,6 +10,8 @@ from the definitions in docs/models.md, takes the mse loss of src/nn/loss.cpp (C
 and differentiates it twice (double backward, one Hessian row per pass): H is small enough (≈ 140 and 330
 parameters) to form densely, so torch.linalg.eigvalsh(H).max() is exact up to rounding and
 gradlab's Lanczos, run for more iterations than there are parameters, must converge to it.
+The MLP case also sets probe.average_window = 2: its `sharpness_avg` at step N must equal λmax
+at the average of params-step{N-1} and params-step{N}.
 """
 import json
 import math
@@ -101,8 +103,10 @@ class EosSharpnessTorchTest(unittest.TestCase):
             with open(config_path, "w", encoding="utf-8") as f:
                 json.dump(config, f)
             out = os.path.join(d, "run")
+            window = config["probe"].get("average_window", 0)
+            saved = set(CHECKPOINTS) | ({s - 1 for s in CHECKPOINTS if s} if window else set())
             run_cli("run", config_path, "--out", out, "--quiet", "--save-params",
-                    ",".join(map(str, CHECKPOINTS)))
+                    ",".join(map(str, sorted(saved))))
             data_path = os.path.join(d, "data.safetensors")
             run_cli("data", config_path, "--out", data_path)
             data = read_safetensors(data_path)
@@ -126,6 +130,18 @@ class EosSharpnessTorchTest(unittest.TestCase):
                                      f"{name} step {step}: loss {rows[step]['loss']} vs torch {loss}")
                 rel = abs(ours - theirs) / abs(theirs)
                 results.append((step, ours, theirs, rel))
+                if window and step > 0:
+                    # probe.average_window 2: λmax at the mean of steps N − 1 and N.
+                    self.assertEqual(window, 2)
+                    before = read_safetensors(
+                        os.path.join(out, f"params-step{step - 1}.safetensors"))
+                    mean = {k: 0.5 * (state[k] + before[k]) for k in state}
+                    theirs_avg, _, _ = dense_hessian_lambda_max(
+                        make_net(x, classes), mean, x, labels, classes)
+                    ours_avg = rows[step].get("sharpness_avg")
+                    self.assertIsNotNone(ours_avg, f"{name}: step {step} has no sharpness_avg")
+                    results.append((f"{step} avg", ours_avg, theirs_avg,
+                                    abs(ours_avg - theirs_avg) / abs(theirs_avg)))
             print(f"\n{name}: " + "; ".join(
                 f"step {s}: gradlab {o:.15g} torch {t:.15g} rel {r:.2e}" for s, o, t, r in results))
             for step, ours, theirs, rel in results:
@@ -133,7 +149,7 @@ class EosSharpnessTorchTest(unittest.TestCase):
                                                 f"torch eigvalsh {theirs} (rel {rel:.3e})")
             # The check must see the parameters move: a mid-run λmax identical to step 0's
             # would mean the checkpoints were not the trained parameters.
-            self.assertNotEqual(results[0][2], results[1][2])
+            self.assertNotEqual(results[0][2], results[-1][2])
 
     def test_mlp_tanh_gaussian_mixture(self):
         iters = 160  # > 139 parameters: 4·8+8 + 8·8+8 + 8·3+3
@@ -144,7 +160,8 @@ class EosSharpnessTorchTest(unittest.TestCase):
             "model": {"type": "mlp", "widths": [8, 8], "activation": "tanh"},
             "loss": "mse", "optim": {"type": "gd", "lr": 0.1},
             "train": {"steps": 21, "batch_size": "full", "log_every": 1},
-            "probe": {"sharpness_every": 10, "top_k": 1, "lanczos_iters": iters},
+            "probe": {"sharpness_every": 10, "top_k": 1, "lanczos_iters": iters,
+                      "average_window": 2},
         }
         self.run_case("mlp", config, lambda x, k: mlp_net(x[0].numel(), k), iters)
 
