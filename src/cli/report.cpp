@@ -29,11 +29,18 @@ namespace {
 using Points = std::vector<std::pair<double, double>>;
 
 // Metrics drawn by their own charts (or never drawn: the x axis, wall time).
-const std::set<std::string> kOwnCharts = {"step",      "time_s",    "loss", "test_loss",
-                                          "sharpness", "threshold", "eigs", "train_acc",
-                                          "test_acc",  "coords"};
+const std::set<std::string> kOwnCharts = {
+    "step", "time_s",    "loss", "test_loss", "sharpness", "threshold", "eigs",
+    "train_acc", "test_acc", "coords", "sharpness_avg", "loss_avg"};
 // At most this many components of an array metric get a line each.
 constexpr size_t kMaxComponents = 8;
+
+// probe.average_window as text ("W" when the config does not say).
+std::string window_label(const Json& config) {
+  if (config.is_object() && config.contains("probe") && config["probe"].contains("average_window"))
+    return std::to_string(config["probe"]["average_window"].get<int64_t>());
+  return "W";
+}
 
 bool is_dir(const std::string& path) {
   struct stat st;
@@ -125,6 +132,10 @@ std::vector<Section> build_charts(const std::vector<Json>& rows, const Json& con
     if (!s.chart.log_y) s.note = "linear scale: fewer than two positive loss values";
     s.chart.series.push_back({"loss", "training loss", train});
     if (!test.empty()) s.chart.series.push_back({"test_loss", "test loss", test});
+    Points averaged = scalar_points(rows, "loss_avg");
+    if (!averaged.empty())
+      s.chart.series.push_back({"loss_avg", "at the mean of the last " +
+                                                window_label(config) + " iterates", averaged});
     if (!train.empty() || !test.empty()) out.push_back(s);
   }
   Points threshold = scalar_points(rows, "threshold");
@@ -153,6 +164,13 @@ std::vector<Section> build_charts(const std::vector<Json>& rows, const Json& con
     s.chart.y_label = "sharpness";
     s.chart.include_zero = true;
     s.chart.series.push_back({"sharpness", "sharpness λ₁", sharpness});
+    Points averaged = scalar_points(rows, "sharpness_avg");
+    if (!averaged.empty()) {
+      s.chart.series.push_back({"sharpness_avg", "λ₁ at the mean of the last " +
+                                                     window_label(config) + " iterates",
+                                averaged});
+      s.note = "the averaged iterate follows the time-averaged path (Cohen et al. 2024)";
+    }
     if (!threshold_series.points.empty()) s.chart.series.push_back(threshold_series);
     out.push_back(s);
   }
@@ -360,6 +378,7 @@ std::string sweep_page(const std::string& dir, const std::vector<RunData>& runs)
                                             "eos_step",
                                             "post_eos_median_ratio",
                                             "post_eos_max_ratio",
+                                            "post_eos_avg_median_ratio",
                                             "max_sharpness",
                                             "loss_at_eos",
                                             "final_loss",

@@ -48,7 +48,8 @@ class ReportTest(unittest.TestCase):
     def test_report_of_an_edge_of_stability_run(self):
         with scratch_dir() as d:
             out = os.path.join(d, "run")
-            run_cli("run", write(os.path.join(d, "c.json"), EOS_CONFIG), "--out", out, "--quiet")
+            config = dict(EOS_CONFIG, probe=dict(EOS_CONFIG["probe"], average_window=5))
+            run_cli("run", write(os.path.join(d, "c.json"), config), "--out", out, "--quiet")
             proc = run_cli("report", out)
             report = os.path.join(out, "report.html")
             self.assertEqual(proc.stdout.strip(), report)
@@ -68,6 +69,15 @@ class ReportTest(unittest.TestCase):
             # The 2/η line: dashed, labelled with its value (2/0.1 = 20).
             self.assertIn("stroke-dasharray", path_tag(html, "threshold"))
             self.assertIn("threshold 2/η = 20", html)
+            # probe.average_window: λ₁ and the loss at the mean of the last 5 iterates, on
+            # every probe but step 0's (no 5 iterates yet).
+            avg_d = path_d(html, "sharpness_avg")
+            self.assertIsNotNone(avg_d)
+            probes_with_avg = sum(1 for r in rows if "sharpness_avg" in r)
+            self.assertEqual(probes_with_avg, sum(1 for r in rows if "sharpness" in r) - 1)
+            self.assertEqual(avg_d.count("M") + avg_d.count("L"), probes_with_avg)
+            self.assertIsNotNone(path_d(html, "loss_avg"))
+            self.assertIn("at the mean of the last 5 iterates", html)
             self.assertIsNotNone(path_d(html, "eigs.1"))  # top_k = 2
             self.assertIsNotNone(path_d(html, "test_acc"))
             self.assertIn("(log scale)", html)  # the loss axis
