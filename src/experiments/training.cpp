@@ -104,10 +104,15 @@ TrainingExperiment::TrainingExperiment(const Json& config)
     shape.insert(shape.end(), data_.label_shape.begin(), data_.label_shape.end());
     t.index = from_indices(s.labels, shape, device_);
     bool onehot = needs_dense_targets(loss_kind_) || data_.targets == TargetEncoding::onehot;
-    if (onehot && data_.label_shape.empty()) {
-      std::vector<double> oh(static_cast<size_t>(s.n * data_.num_classes), 0.0);
-      for (int64_t i = 0; i < s.n; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
-      t.dense = from_vector(oh, {s.n, data_.num_classes}, dtype_, device_);
+    if (onehot) {
+      // One row of the identity per label: [n, num_classes], or [n, *label_shape, num_classes]
+      // for per-position labels (a language model's next tokens under MSE).
+      const int64_t labels = static_cast<int64_t>(s.labels.size());
+      std::vector<double> oh(static_cast<size_t>(labels * data_.num_classes), 0.0);
+      for (int64_t i = 0; i < labels; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
+      Shape dense = shape;
+      dense.push_back(data_.num_classes);
+      t.dense = from_vector(oh, dense, dtype_, device_);
     }
     return t;
   };

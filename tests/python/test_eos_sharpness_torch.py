@@ -186,11 +186,16 @@ class EosSharpnessTorchTest(unittest.TestCase):
         # so a researcher can load a run's parameters into PyTorch without writing the model.
         # The loss and gradient norm PyTorch computes from that alone must equal the metrics
         # row of the same step (float64), for the sequence models and the ViT of the examples.
-        for example in ("transformer_char", "lstm_seq", "vit_tiny"):
-            with self.subTest(example), scratch_dir() as d:
+        # The transformer also under MSE: one-hot targets per position, [n, seq, vocab]; the
+        # loss sums over positions, so its sharpness is ~100x larger and η must be smaller.
+        mse = ["--set", "loss=mse", "--set", "optim.lr=0.001"]
+        cases = [("transformer_char", []), ("transformer_char", mse),
+                 ("lstm_seq", []), ("vit_tiny", [])]
+        for example, extra in cases:
+            with self.subTest(example=example, extra=extra), scratch_dir() as d:
                 config = os.path.join(ROOT, "experiments", "edge_of_stability", example + ".json")
                 sets = ["--profile", "test", "--set", "dtype=float64", "--set", "sweep=null",
-                        "--set", "train.log_every=1"]
+                        "--set", "train.log_every=1"] + extra
                 if example == "transformer_char":  # data.path is relative to the repository
                     sets += ["--set", "data.path=" + os.path.join(ROOT, "experiments", "data",
                                                                   "lighthouse.txt")]
@@ -211,6 +216,8 @@ class EosSharpnessTorchTest(unittest.TestCase):
                     x = data["x_train"]  # float64; the character model's are token ids
                     out_t = net(x.long() if example == "transformer_char" else x)
                     labels = data["y_train"]
+                    with open(config, encoding="utf-8") as f:
+                        self.assertEqual(meta["loss"], "mse" if extra else json.load(f)["loss"])
                     if meta["loss"] == "mse":
                         target = torch.nn.functional.one_hot(labels, out_t.shape[-1]).double()
                         loss = 0.5 * ((out_t - target) ** 2).sum() / out_t.shape[0]
