@@ -168,6 +168,19 @@ void check_sweep(const Json& config) {
   }
 }
 
+// Rules between keys of different sections that the per-key schema cannot state.
+void check_cross_keys(const Json& config) {
+  const Json window = effective_value(config, "probe.average_window");
+  if (window.is_number_integer() && window.get<int64_t>() > 0) {
+    const Json every = effective_value(config, "probe.sharpness_every");
+    const int64_t e = every.is_number_integer() ? every.get<int64_t>() : 0;
+    if (e <= 0 || window.get<int64_t>() > e)
+      fail<ConfigError>("probe.average_window: ", window.get<int64_t>(), " must be at most ",
+                        "probe.sharpness_every (", e, "), and sharpness_every must be > 0: ",
+                        "each probe averages the iterates since the previous one at most");
+  }
+}
+
 // Passes 1–4: everything but the profiles and sweep blocks.
 void validate_point(const Json& config) {
   if (!config.is_object()) {
@@ -176,6 +189,7 @@ void validate_point(const Json& config) {
   check_structure(config, "");
   check_keys(config);
   check_groups(config);
+  check_cross_keys(config);
   // The data loader's source-specific rules (x_test with y_test, no "all" for synthetic
   // sizes, ...), so `gradlab validate` rejects what load_dataset would. Reads no file.
   if (const Json* data = find_path(config, "data")) resolve_data_config(*data);

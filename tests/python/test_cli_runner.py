@@ -196,6 +196,8 @@ class RunnerTest(unittest.TestCase):
                 (lambda c: c["optim"].update({"lr": "fast"}), "optim.lr"),
                 (lambda c: c["data"].update({"label_noise": 1.5}), "data.label_noise"),
                 (lambda c: c["model"].update({"type": "resnet"}), "model.type"),
+                # probe every 10 steps: a window of 11 iterates would overlap the previous one
+                (lambda c: c["probe"].update({"average_window": 11}), "probe.average_window"),
             ]
             for mutate, key in cases:
                 cfg_obj = base_config()
