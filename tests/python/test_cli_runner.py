@@ -130,11 +130,11 @@ class RunnerTest(unittest.TestCase):
             self.assertEqual(state["steps_done"], summary["steps_done"])
 
     def test_resumed_progress_line_shows_the_last_logged_loss(self):
-        # Rows only every 1000 steps: the first steps after --resume log none, and the progress
+        # Rows only at step 0 (and the last): the steps after --resume log none, and the progress
         # line must show the loss of the last kept row, not NaN (which reads like divergence).
         with scratch_dir() as d:
             cfg_obj = base_config(steps=100000)
-            cfg_obj["train"]["log_every"] = 1000
+            cfg_obj["train"]["log_every"] = 100000
             cfg = write(os.path.join(d, "c.json"), cfg_obj)
             out = os.path.join(d, "run")
             proc = subprocess.Popen([NATIVE_CLI, "run", cfg, "--out", out, "--quiet"],
