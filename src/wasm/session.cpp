@@ -189,7 +189,7 @@ class Session {
     return guarded("Session.exportParams", [&] {
       require_experiment();
       const std::string path = "/tmp/gradlab-export-params.safetensors";
-      save_safetensors(path, experiment_->named_params());
+      save_safetensors(path, experiment_->named_params(), experiment_->params_metadata());
       const std::string bytes = read_file(path);
       std::remove(path.c_str());
       // Uint8Array.from copies out of the WASM heap: the view dies with `bytes`.
