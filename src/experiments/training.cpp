@@ -171,12 +171,9 @@ TrainingExperiment::TrainingExperiment(const Json& config)
   total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
                                          : train.at("epochs").get<int64_t>() * per_epoch;
   log_every_ = train.value("log_every", 1);
+  // validate_config guarantees 0 <= average_window <= sharpness_every when it is on.
   average_window_ = config.value("/probe/average_window"_json_pointer, Json(0)).get<int64_t>();
-  const int64_t every = config.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
-  if (average_window_ > 0 && (every <= 0 || average_window_ > every))
-    fail<ConfigError>("probe.average_window: ", average_window_, " must be at most ",
-                      "probe.sharpness_every (", every, "), and sharpness_every must be > 0: ",
-                      "each probe averages the iterates since the previous one at most");
+  probe_every_ = config.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
 }
 
 std::string TrainingExperiment::description() const {
@@ -338,9 +335,8 @@ void TrainingExperiment::add_probes(Json& row) {
 void TrainingExperiment::accumulate_average(const TensorList& params) {
   // Sums the iterates of steps p − W + 1 … p for the next probe step p (W ≤ sharpness_every,
   // so windows never overlap and one running sum suffices).
-  if (average_window_ <= 0) return;
-  const int64_t every = config_.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
-  const int64_t next_probe = (step_ + every - 1) / every * every;
+  if (average_window_ <= 0 || probe_every_ <= 0) return;
+  const int64_t next_probe = (step_ + probe_every_ - 1) / probe_every_ * probe_every_;
   if (step_ < next_probe - average_window_ + 1) return;
   NoGradGuard ng;
   if (avg_sum_.empty()) {
@@ -376,6 +372,13 @@ std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
   opt.top_k = std::min(opt.top_k, opt.iterations);
   return lanczos_top_k(hessian_operator(loss_fn, at), n, opt).values;
 }
+
+namespace {
+double median_of_sorted(const std::vector<double>& v) {
+  const size_t m = v.size();
+  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+}  // namespace
 
 Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
   Json s = Json::object();
@@ -431,25 +434,22 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
         std::vector<double> sorted = ratios;
         std::sort(sorted.begin(), sorted.end());
         size_t m = sorted.size();
-        s["post_eos_median_ratio"] =
-            m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+        s["post_eos_median_ratio"] = median_of_sorted(sorted);
         double mean = 0;
         for (double v : ratios) mean += v;
         s["post_eos_mean_ratio"] = mean / static_cast<double>(m);
         s["post_eos_max_ratio"] = sorted.back();
       }
       // The same for the averaged iterate (probe.average_window).
-      std::vector<double> mids;
+      std::vector<double> averaged;
       for (const Json* r : probed)
         if ((*r)["step"].get<int64_t>() >= from && r->contains("sharpness_avg"))
-          mids.push_back((*r)["sharpness_avg"].get<double>() /
-                         (*r)["threshold"].get<double>());
-      if (!mids.empty()) {
-        std::sort(mids.begin(), mids.end());
-        size_t m = mids.size();
-        s["post_eos_avg_median_ratio"] =
-            m % 2 ? mids[m / 2] : 0.5 * (mids[m / 2 - 1] + mids[m / 2]);
-        s["post_eos_avg_max_ratio"] = mids.back();
+          averaged.push_back((*r)["sharpness_avg"].get<double>() /
+                             (*r)["threshold"].get<double>());
+      if (!averaged.empty()) {
+        std::sort(averaged.begin(), averaged.end());
+        s["post_eos_avg_median_ratio"] = median_of_sorted(averaged);
+        s["post_eos_avg_max_ratio"] = averaged.back();
       }
       // Fraction of logged post-EoS steps whose loss rose since the previous logged step.
       int64_t ups = 0, count = 0;

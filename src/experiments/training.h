@@ -68,6 +68,7 @@ class TrainingExperiment : public Experiment {
   int64_t epoch_pos_ = 0;
   bool diverged_ = false;
   std::string divergence_reason_;
+  int64_t probe_every_ = 0;     // probe.sharpness_every
   int64_t average_window_ = 0;  // probe.average_window
   TensorList avg_sum_;          // sum of the window's iterates so far
   int64_t avg_count_ = 0;
