@@ -2,7 +2,8 @@
 // embed (embed.html) and the results viewer (viewer.html), so a native run's metrics.jsonl
 // looks exactly like a browser run.
 //
-// Charts: training loss; sharpness with each run's 2/η (row key `threshold`) dashed and the
+// Charts: training loss; sharpness (and, with probe.average_window, its value at the averaged
+// iterate, dashed) with each run's 2/η (row key `threshold`) dashed and the
 // step where sharpness first reaches 0.95·2/η marked (summary.json's eos_step); the top-k
 // Hessian eigenvalues (`eigs`); train / test accuracy.
 import { MetricChart, PALETTE } from './charts.js';
@@ -83,6 +84,9 @@ export class EosDashboard {
       const name = run.label || run.id || `run ${i + 1}`;
       loss.push(Object.assign({ label: name, color: color(i) }, column(run.rows, 'loss')));
       sharp.push(Object.assign({ label: name, color: color(i) }, column(run.rows, 'sharpness')));
+      // probe.average_window: λmax at the mean of the last W iterates, dashed in the run's colour.
+      const averaged = column(run.rows, 'sharpness_avg');
+      if (averaged.xs.length) sharp.push(Object.assign({ label: (many ? name + ' ' : '') + 'at the averaged iterate', color: color(i), dash: [6, 4] }, averaged));
       const k = run.rows.reduce((m, r) => Math.max(m, Array.isArray(r.eigs) ? r.eigs.length : 0), 0);
       for (let j = 0; j < k; j++) {
         eigs.push(Object.assign({ label: (many ? name + ' ' : '') + `λ${j + 1}`, color: color(i), dash: j === 0 ? undefined : [[6, 3], [2, 3], [10, 3, 2, 3]][(j - 1) % 3] }, column(run.rows, 'eigs', j)));

@@ -249,6 +249,11 @@ const tests = [
       const points = await page.evaluate(() => window.gradlabLab === undefined && document.querySelector('#chart-loss .u-title').textContent);
       assert.equal(points, 'Training loss');
       assert.match(await page.textContent('#status'), /edge of stability reached at step \d+/);
+      assert.doesNotMatch(await page.textContent('#chart-sharpness'), /averaged iterate/);
+      // Rows with sharpness_avg (probe.average_window) get a second, dashed sharpness line.
+      const averaged = rows.map((r) => (Number.isFinite(r.sharpness) ? Object.assign({ sharpness_avg: 0.9 * r.sharpness }, r) : r));
+      await page.setInputFiles('#file-input', { name: 'averaged.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(averaged.map((r) => JSON.stringify(r)).join('\n') + '\n') });
+      await page.waitForFunction(() => /averaged iterate/.test(document.querySelector('#chart-sharpness').textContent), null, { timeout: 30000 });
       // A malformed file: readable error naming the file and line; the loaded run stays.
       await page.setInputFiles('#file-input', { name: 'broken.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from('{"step": 0, "loss": 1}\n{"step": 1, "loss": \n') });
       await page.waitForSelector('#error-banner:not([hidden])');
