@@ -254,11 +254,11 @@ const tests = [
       const averaged = rows.map((r) => (Number.isFinite(r.sharpness) ? Object.assign({ sharpness_avg: 0.9 * r.sharpness }, r) : r));
       await page.setInputFiles('#file-input', { name: 'averaged.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(averaged.map((r) => JSON.stringify(r)).join('\n') + '\n') });
       await page.waitForFunction(() => /averaged iterate/.test(document.querySelector('#chart-sharpness').textContent), null, { timeout: 30000 });
-      // A malformed file: readable error naming the file and line; the loaded run stays.
+      // A malformed file: readable error naming the file and line; the loaded runs stay.
       await page.setInputFiles('#file-input', { name: 'broken.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from('{"step": 0, "loss": 1}\n{"step": 1, "loss": \n') });
       await page.waitForSelector('#error-banner:not([hidden])');
       assert.match(await page.textContent('#error-banner'), /broken\.jsonl:2: not a JSON object/);
-      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.length), 1);
+      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.length), 2);  // both loaded runs stay
       await page.screenshot({ path: path.join(shotDir, 'viewer.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
