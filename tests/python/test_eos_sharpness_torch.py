@@ -14,39 +14,17 @@ The MLP case also sets probe.average_window = 2: its `sharpness_avg` at step N m
 at the average of params-step{N-1} and params-step{N}.
 """
 import json
-import math
 import os
-import struct
 import unittest
 
-import numpy as np
 import torch
 from torch import nn
 
 from support import ROOT, read_jsonl, run_cli, scratch_dir
+from torch_oracle import net_from_definition, read_safetensors, torch_loss
 
 RTOL = 1e-6
 CHECKPOINTS = (0, 10, 20)
-NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "I64": "<i8"}
-
-
-def read_safetensors(path, with_metadata=False):
-    """{name: torch tensor} from a safetensors file: u64 LE header length, JSON header, raw data
-    (and the __metadata__ dict too with with_metadata=True)."""
-    if not os.path.isfile(path):
-        raise AssertionError(f"{path} was not written")
-    with open(path, "rb") as f:
-        blob = f.read()
-    (header_len,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + header_len])
-    metadata = header.pop("__metadata__", {})
-    data = blob[8 + header_len:]
-    tensors = {}
-    for name, entry in header.items():
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=NUMPY_DTYPES[entry["dtype"]])
-        tensors[name] = torch.from_numpy(array.reshape(entry["shape"]).copy())
-    return (tensors, metadata) if with_metadata else tensors
 
 
 def mlp_net(in_dim, classes):
@@ -84,7 +62,7 @@ def dense_hessian_lambda_max(net, state, x, labels, classes):
     params = list(net.parameters())
     y = torch.nn.functional.one_hot(labels, classes).to(torch.float64)
     out = net(x)
-    loss = 0.5 * ((out - y) ** 2).sum() / out.shape[0]
+    loss = torch_loss("mse", out, y)
     grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params, create_graph=True)])
     rows = []  # row i of H = ∇(∂L/∂θ_i), one backward pass each: [P] x P
     for i in range(grad.numel()):
@@ -109,7 +87,7 @@ class EosSharpnessTorchTest(unittest.TestCase):
                     ",".join(map(str, sorted(saved))))
             data_path = os.path.join(d, "data.safetensors")
             run_cli("data", config_path, "--out", data_path)
-            data = read_safetensors(data_path)
+            data, _ = read_safetensors(data_path)
             x, labels = data["x_train"], data["y_train"]
             self.assertEqual(x.dtype, torch.float64)
             classes = int(labels.max()) + 1
@@ -119,7 +97,7 @@ class EosSharpnessTorchTest(unittest.TestCase):
                 self.assertIn(step, rows, f"{name}: no metrics row for step {step}")
                 ours = rows[step].get("sharpness")
                 self.assertIsNotNone(ours, f"{name}: step {step} has no sharpness")
-                state = read_safetensors(os.path.join(out, f"params-step{step}.safetensors"))
+                state, _ = read_safetensors(os.path.join(out, f"params-step{step}.safetensors"))
                 theirs, loss, n_params = dense_hessian_lambda_max(
                     make_net(x, classes), state, x, labels, classes)
                 # Lanczos can only be exact once its Krylov space can span the whole space.
@@ -133,7 +111,7 @@ class EosSharpnessTorchTest(unittest.TestCase):
                 if window and step > 0:
                     # probe.average_window 2: λmax at the mean of steps N − 1 and N.
                     self.assertEqual(window, 2)
-                    before = read_safetensors(
+                    before, _ = read_safetensors(
                         os.path.join(out, f"params-step{step - 1}.safetensors"))
                     mean = {k: 0.5 * (state[k] + before[k]) for k in state}
                     theirs_avg, _, _ = dense_hessian_lambda_max(
@@ -203,28 +181,22 @@ class EosSharpnessTorchTest(unittest.TestCase):
                 run_cli("run", config, "--out", out, "--quiet", "--save-params", "0,5", *sets)
                 data_path = os.path.join(d, "data.safetensors")
                 run_cli("data", config, "--out", data_path, *sets)
-                data = read_safetensors(data_path)
+                data, _ = read_safetensors(data_path)
                 rows = {r["step"]: r for r in read_jsonl(os.path.join(out, "metrics.jsonl"))}
                 for step in (0, 5):
                     state, meta = read_safetensors(
-                        os.path.join(out, f"params-step{step}.safetensors"), with_metadata=True)
-                    namespace = {"math": math, "torch": torch, "nn": nn,
-                                 "F": torch.nn.functional}
-                    exec(meta["pytorch_definition"], namespace)
-                    net = namespace["Net"]().double()
+                        os.path.join(out, f"params-step{step}.safetensors"))
+                    net = net_from_definition(meta["pytorch_definition"])
                     net.load_state_dict(state, strict=True)
                     x = data["x_train"]  # float64; the character model's are token ids
                     out_t = net(x.long() if example == "transformer_char" else x)
                     labels = data["y_train"]
                     with open(config, encoding="utf-8") as f:
                         self.assertEqual(meta["loss"], "mse" if extra else json.load(f)["loss"])
-                    if meta["loss"] == "mse":
-                        target = torch.nn.functional.one_hot(labels, out_t.shape[-1]).double()
-                        loss = 0.5 * ((out_t - target) ** 2).sum() / out_t.shape[0]
-                    else:
-                        self.assertEqual(meta["loss"], "cross_entropy")
-                        loss = torch.nn.functional.cross_entropy(
-                            out_t.reshape(-1, out_t.shape[-1]), labels.reshape(-1))
+                    self.assertIn(meta["loss"], ("mse", "cross_entropy"))
+                    target = (torch.nn.functional.one_hot(labels, out_t.shape[-1]).double()
+                              if meta["loss"] == "mse" else labels)
+                    loss = torch_loss(meta["loss"], out_t, target)
                     grads = torch.autograd.grad(loss, list(net.parameters()))
                     grad_norm = float(torch.sqrt(sum((g ** 2).sum() for g in grads)))
                     row = rows[step]
@@ -233,7 +205,6 @@ class EosSharpnessTorchTest(unittest.TestCase):
                     self.assertLessEqual(abs(grad_norm - row["grad_norm"]),
                                          1e-9 * row["grad_norm"], f"{example} step {step}: grad")
                 self.assertNotEqual(rows[0]["loss"], rows[5]["loss"])
-
 
     def test_gd_through_progressive_sharpening_equals_pytorch_gd(self):
         # experiments/edge_of_stability/mlp_silu.json (the issue's reference setting: MLP
@@ -251,20 +222,17 @@ class EosSharpnessTorchTest(unittest.TestCase):
             run_cli("run", config, "--out", out, "--quiet", "--save-params", "0", *sets)
             data_path = os.path.join(d, "data.safetensors")
             run_cli("data", config, "--out", data_path, *sets)
-            data = read_safetensors(data_path)
-            state, meta = read_safetensors(os.path.join(out, "params-step0.safetensors"),
-                                           with_metadata=True)
+            data, _ = read_safetensors(data_path)
+            state, meta = read_safetensors(os.path.join(out, "params-step0.safetensors"))
             rows = {r["step"]: r for r in read_jsonl(os.path.join(out, "metrics.jsonl"))}
             summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
-        namespace = {"math": math, "torch": torch, "nn": nn, "F": torch.nn.functional}
-        exec(meta["pytorch_definition"], namespace)
-        net = namespace["Net"]().double()
+        net = net_from_definition(meta["pytorch_definition"])
         net.load_state_dict(state, strict=True)
         params = list(net.parameters())
         x, y = data["x_train"], data["y_train"]
         theirs = {}
         for step in range(steps):
-            loss = 0.5 * ((net(x) - y) ** 2).sum() / x.shape[0]
+            loss = torch_loss("mse", net(x), y)
             probe = step % every == 0
             grads = torch.autograd.grad(loss, params, create_graph=probe)
             if probe:

@@ -22,18 +22,14 @@ build/native) or its tests/ subfolder. Run alone:
   /usr/bin/python3 tests/python/run_all.py test_models_torch
 """
 import json
-import math
 import os
-import struct
 import subprocess
 import unittest
 
-import numpy as np
 import torch
-from torch import nn
-import torch.nn.functional as F
 
 import support
+from torch_oracle import net_from_definition, read_safetensors, torch_loss
 
 TOLERANCE = 1e-9
 
@@ -99,12 +95,6 @@ CASES = [
                          "input_shape": [5], "output_dim": 1, "batch": 4, "loss": "mse"}),
 ]
 
-# What Model::pytorch_definition() may assume is imported.
-DEFINITION_GLOBALS = {"math": math, "torch": torch, "nn": nn, "F": F}
-
-NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "I64": "<i8"}
-
-
 def model_dump_path():
     build = os.environ.get("GRADLAB_NATIVE_BUILD", os.path.dirname(support.NATIVE_CLI))
     if not os.path.isabs(build):
@@ -115,30 +105,6 @@ def model_dump_path():
             return path
     raise AssertionError("model_dump is not built (looked for " + ", ".join(candidates) +
                          "): run ./lab build, or cmake --build build/native --target model_dump")
-
-
-def read_safetensors(path):
-    """The safetensors format by hand: u64 header length, JSON header, raw little-endian data.
-
-    Returns ({name: torch tensor}, metadata dict)."""
-    with open(path, "rb") as f:
-        blob = f.read()
-    (header_len,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + header_len])
-    data = blob[8 + header_len:]
-    metadata = header.pop("__metadata__", {})
-    tensors = {}
-    for name, entry in header.items():
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=NUMPY_DTYPES[entry["dtype"]])
-        tensors[name] = torch.from_numpy(array.reshape(entry["shape"]).copy())
-    return tensors, metadata
-
-
-def torch_loss(kind, output, target):
-    if kind == "mse":  # ½‖f − y‖² summed over outputs, mean over examples
-        return 0.5 * ((output - target) ** 2).sum() / output.shape[0]
-    return F.cross_entropy(output.reshape(-1, output.shape[-1]), target.reshape(-1))
 
 
 class ModelsMatchPyTorch(unittest.TestCase):
@@ -166,9 +132,7 @@ class ModelsMatchPyTorch(unittest.TestCase):
             tensors, meta = read_safetensors(out_path)
 
         names = json.loads(meta["names"])
-        namespace = dict(DEFINITION_GLOBALS)
-        exec(meta["pytorch_definition"], namespace)  # the source gradlab documents
-        net = namespace["Net"]().double()
+        net = net_from_definition(meta["pytorch_definition"])
         # Same names in the same order as PyTorch's state_dict; strict load checks shapes.
         self.assertEqual(list(net.state_dict().keys()), names)
         net.load_state_dict({n: tensors[n] for n in names}, strict=True)
