@@ -14,7 +14,8 @@ using namespace gradlab;
 
 namespace {
 
-TrainingExperiment tiny_run(int64_t settle) {
+// A linear model under MSE on 8 teacher examples, float64 GD, probing every 10 steps.
+Json tiny_config(int64_t steps, const Json& probe) {
   Json user = {
       {"kind", "edge_of_stability"},
       {"seed", 1},
@@ -23,9 +24,15 @@ TrainingExperiment tiny_run(int64_t settle) {
       {"model", {{"type", "linear"}}},
       {"loss", "mse"},
       {"optim", {{"type", "gd"}, {"lr", 0.1}}},
-      {"train", {{"steps", 10}, {"log_every", 1}, {"log_time", false}}},
-      {"probe", {{"sharpness_every", 10}, {"settle_steps", settle}, {"average_window", 3}}}};
-  return TrainingExperiment(resolve_config(user));
+      {"train", {{"steps", steps}, {"log_every", 1}, {"log_time", false}}},
+      {"probe", probe}};
+  user["probe"]["sharpness_every"] = 10;
+  return user;
+}
+
+TrainingExperiment tiny_run(int64_t settle) {
+  return TrainingExperiment(
+      resolve_config(tiny_config(10, {{"settle_steps", settle}, {"average_window", 3}})));
 }
 
 Json probe_row(int64_t step, double loss, double sharpness, double averaged) {
@@ -83,16 +90,7 @@ TEST_CASE("eos summary: probe.average_window measures the mean of the last W ite
   // step 10 (step 0's window would reach before the start: no sharpness_avg there). For a
   // linear model under MSE the Hessian is constant, so sharpness_avg equals sharpness, and
   // loss_avg is the loss at the mean of the three iterates, recomputed here.
-  Json config = {
-      {"kind", "edge_of_stability"},
-      {"seed", 1},
-      {"dtype", "float64"},
-      {"data", {{"source", "synthetic"}, {"generator", "teacher_mlp"}, {"n_train", 8}, {"dim", 3}}},
-      {"model", {{"type", "linear"}}},
-      {"loss", "mse"},
-      {"optim", {{"type", "gd"}, {"lr", 0.1}}},
-      {"train", {{"steps", 11}, {"log_every", 1}, {"log_time", false}}},
-      {"probe", {{"sharpness_every", 10}, {"average_window", 3}}}};
+  Json config = tiny_config(11, {{"average_window", 3}});
   TrainingExperiment run(resolve_config(config));
   std::vector<TensorList> iterates;
   std::vector<Json> rows;
