@@ -216,9 +216,7 @@ std::optional<Json> TrainingExperiment::step() {
   Tensor loss = compute_loss(loss_kind_, out, tb);
   double loss_value = loss.item();
 
-  const int64_t sharp_every = config_.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
-  const bool log = step_ % log_every_ == 0 || step_ == total_steps_ - 1 ||
-                   (sharp_every > 0 && step_ % sharp_every == 0);
+  const bool log = step_ % log_every_ == 0 || step_ == total_steps_ - 1 || probe_due();
   std::optional<Json> row;
   if (!std::isfinite(loss_value)) {
     // The update of this step is not taken: steps_done() stays at the step that saw the
@@ -303,9 +301,7 @@ std::optional<Json> TrainingExperiment::preview() const {
 }
 
 void TrainingExperiment::add_probes(Json& row) {
-  const Json& probe = config_.value("probe", Json::object());
-  const int64_t every = probe.value("sharpness_every", 0);
-  if (every <= 0 || step_ % every != 0) return;
+  if (!probe_due()) return;
   std::vector<double> eigs = probe_eigs(model_->params());
   row["sharpness"] = eigs.at(0);
   row["eigs"] = eigs;

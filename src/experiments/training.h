@@ -45,6 +45,8 @@ class TrainingExperiment : public Experiment {
   virtual void add_probes(Json& row);
   // Top Hessian eigenvalues (Lanczos, probe.* options) of the probe loss at `at`.
   std::vector<double> probe_eigs(const TensorList& at) const;
+  // Whether this step measures the sharpness (every probe.sharpness_every steps).
+  bool probe_due() const { return probe_every_ > 0 && step_ % probe_every_ == 0; }
   // probe.average_window: adds this step's parameters to the window's running sum.
   void accumulate_average(const TensorList& params);
   // Fills loss/acc keys for a split evaluated at the current parameters.
