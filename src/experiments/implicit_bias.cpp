@@ -80,7 +80,7 @@ class ImplicitBiasExperiment : public Experiment {
     total_steps_ = train.at("steps").get<int64_t>();
     log_every_ = train.value("log_every", 10);
 
-    data_ = load_dataset(config.at("data"), config.value("seed", 0));
+    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(), LabelValues::AnyTwo);
     n_ = data_.train.n;
     d_ = data_.input_size();
     std::vector<double> y = svm_signed_labels(data_.train.labels, data_.num_classes, "implicit_bias");
