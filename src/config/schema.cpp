@@ -28,7 +28,7 @@ const std::vector<Json> kModelKinds =
            "central_flow", "scaling_laws", "grokking", "mode_connectivity", "sparse_parity"});
 const std::vector<Json> kActivations =
     names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity"});
-// normalized_gd (w ← w − η∇L/‖∇L‖) runs in implicit_bias only.
+// normalized_gd: w ← w − η∇L/‖∇L‖, ‖∇L‖ over all parameters together (src/optim).
 const std::vector<Json> kAllOptimizers =
     names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",
            "normalized_gd"});
