@@ -32,6 +32,7 @@ std::vector<Json> kind_names() {
 
 const std::vector<Json> kActivations =
     names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity"});
+// normalized_gd: w ← w − η∇L/‖∇L‖, ‖∇L‖ over all parameters together (src/optim).
 const std::vector<Json> kAllOptimizers =
     names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",
            "normalized_gd"});
