@@ -4,8 +4,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
-#include <iostream>
 
 #include "gradlab/blas_info.h"
 
@@ -163,9 +163,11 @@ void select_blas_kernels(char** argv) {
   const int err = errno;
   unsetenv("OPENBLAS_CORETYPE");
   unsetenv(cpu::kRestartedVar);
-  std::cerr << "gradlab: OpenBLAS chose its " << in.library_core << " kernels although the CPU has "
-            << cpu::simd_class_name(in.cpu) << "; restarting with OPENBLAS_CORETYPE=" << force
-            << " failed (" << std::strerror(err) << "): set it yourself for full speed\n";
+  std::fprintf(stderr,
+               "gradlab: OpenBLAS chose its %s kernels although the CPU has %s; restarting with "
+               "OPENBLAS_CORETYPE=%s failed (%s): set it yourself for full speed\n",
+               in.library_core.c_str(), cpu::simd_class_name(in.cpu), force.c_str(),
+               std::strerror(err));
 #else
   (void)argv;
 #endif

@@ -13,10 +13,10 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "gradlab/error.h"
@@ -28,6 +28,7 @@
 #include <sched.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "cpu_quota.h"
 #endif
@@ -229,18 +230,21 @@ int available_cores() {
 }
 
 std::string cpu_threads_summary_line() {
-  std::ostringstream os;
-  os << available_cores();
+  // No iostreams: this file is linked into the browser module.
+  std::string line = std::to_string(available_cores());
 #if !defined(GRADLAB_WASM)
-  os << " (affinity mask " << affinity_cpus() << " CPUs, cgroup CPU quota ";
+  line += " (affinity mask " + std::to_string(affinity_cpus()) + " CPUs, cgroup CPU quota ";
   const double quota = cgroup_cpu_quota();
-  if (quota > 0)
-    os << quota;
-  else
-    os << "none";
-  os << ")";
+  if (quota > 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", quota);
+    line += buf;
+  } else {
+    line += "none";
+  }
+  line += ")";
 #endif
-  return os.str();
+  return line;
 }
 
 int parse_thread_count(const std::string& text, const std::string& source) {
