@@ -206,6 +206,17 @@ void validate_point(const Json& config) {
 
 }  // namespace
 
+namespace {
+// "edge_of_stability, double_descent (model.type mlp), ...": the kinds that read `device`.
+std::string cuda_kinds() {
+  std::vector<std::string> names;
+  for (const Kind& kind : experiment_kind_table())
+    if (std::find(kind.devices.begin(), kind.devices.end(), "cuda") != kind.devices.end())
+      names.push_back(kind.name);
+  return join_words(names);
+}
+}  // namespace
+
 const KeySpec* applicable_spec(const Json& config, const std::string& path, std::string* why_not) {
   const SchemaIndex& index = schema_index();
   const auto found = index.specs.find(path);
@@ -228,6 +239,11 @@ const KeySpec* applicable_spec(const Json& config, const std::string& path, std:
           if (kind_reads_block(*kind, b.block, config)) reads.push_back(b.block);
         *why_not = "does not apply to kind \"" + kind->name + "\" (it reads " +
                    join_words(reads) + ", besides kind, seed, sweep and profiles)";
+        // `device` in particular: the kind computes on the CPU only (gradlab/kind.h devices).
+        if (block == "device")
+          *why_not = "does not apply to kind \"" + kind->name + "\": it computes on the CPU "
+                     "only (\"cuda\" is for the kinds that train networks: " +
+                     cuda_kinds() + ")";
       }
       return nullptr;
     }

@@ -167,9 +167,17 @@ class DeviceTest(unittest.TestCase):
             cfg = write(os.path.join(d, "c.json"), dict(quadratic, device="cuda"))
             proc = run_cli("run", cfg, "--out", os.path.join(d, "r"), "--quiet", check=False)
             self.assertEqual(proc.returncode, 2, proc.stderr)
-            self.assertIn('device: "cuda" is not supported by kind quadratic_gd', proc.stderr)
-            auto = write(os.path.join(d, "a.json"), dict(quadratic, device="auto"))
-            run_cli("run", auto, "--out", os.path.join(d, "a"), "--quiet")
+            self.assertIn('device does not apply to kind "quadratic_gd": it computes on the CPU only',
+                          proc.stderr)
+            # The kind reads no device key at all: "auto" and "cpu" are refused alike (a config
+            # holds only what its kind reads), without the key it runs on the CPU.
+            for device in ("auto", "cpu"):
+                other = write(os.path.join(d, "a.json"), dict(quadratic, device=device))
+                proc = run_cli("validate", other, check=False)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertIn("edge_of_stability", proc.stderr)  # names where cuda applies
+            run_cli("run", write(os.path.join(d, "q.json"), quadratic), "--out",
+                    os.path.join(d, "q"), "--quiet")
 
 
 if __name__ == "__main__":
