@@ -1,4 +1,4 @@
-// schema.cpp — every key of the experiment config (DESIGN.md §3), one table.
+// schema.cpp — every key of the experiment config (docs/design.md §3), one table.
 //
 // Each section is a plain function returning its KeySpecs; config_schema() concatenates
 // them (no static registration: the core is a static library and the linker would drop

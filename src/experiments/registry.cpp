@@ -1,4 +1,4 @@
-// Experiment kinds: config["kind"] -> Experiment (DESIGN.md §3).
+// Experiment kinds: config["kind"] -> Experiment (docs/design.md §3).
 #include "experiments/double_descent.h"
 #include "experiments/quadratic.h"
 #include "experiments/random_labels.h"
