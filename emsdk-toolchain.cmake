@@ -2,7 +2,7 @@
 #
 #   cmake -S . -B build/wasm -DCMAKE_TOOLCHAIN_FILE=emsdk-toolchain.cmake -DCMAKE_BUILD_TYPE=Release
 #
-# On top of Debian's platform file this sets what every gradlab WASM target needs (DESIGN.md §6, §7):
+# On top of Debian's platform file this sets what every gradlab WASM target needs (docs/design.md §6, §7):
 #   - SIMD (-msimd128): the hand-written wasm_simd128 kernels; all browsers we target and Node >= 16
 #     run it without flags.
 #   - C++ exceptions at compile AND link: gradlab reports errors by throwing typed errors, and

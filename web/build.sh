@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# web/build.sh OUT_DIR [WASM_DIR [WASM_MT_DIR]] — assembles the static browser lab (DESIGN.md §5).
+# web/build.sh OUT_DIR [WASM_DIR [WASM_MT_DIR]] — assembles the static browser lab (docs/design.md §5).
 #
 #   OUT_DIR      where the site goes (./lab passes build/web); emptied first
 #   WASM_DIR     the Emscripten build holding gradlab_web.js + gradlab_web.wasm
@@ -71,7 +71,7 @@ fi
 # Minify the page modules, the worker and the Emscripten glue (terser: compress + mangle local
 # names; top-level names of the classic scripts — createGradlab, window.gradlab — are kept, and
 # so are class and function names, which error titles and Embind show). This is a third of the
-# download of the JS (DESIGN.md §5: WASM + JS <= 400 KB gzipped). Each file gets a source map
+# download of the JS (docs/design.md §5: WASM + JS <= 400 KB gzipped). Each file gets a source map
 # with its original text (fetched by a browser only when its developer tools are open).
 NODE_PATH="$WEB/node_modules" node - "$OUT/js" <<'JS'
 const fs = require('fs'), path = require('path'), { minify } = require('terser');

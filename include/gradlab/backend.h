@@ -21,6 +21,8 @@
 #include <memory>
 #include <string>
 
+#include "gradlab/unary_ops.h"
+
 namespace gradlab {
 
 enum class DType : uint8_t { F32, F64, I64 };
@@ -56,30 +58,28 @@ struct View {
   }
 };
 
-// Elementwise functions of one argument. The scalar definitions live in
-// scalar_ops.h, shared by every backend (one definition per scalar function).
+// Elementwise functions of one argument: one row each in gradlab/unary_ops.h, which also
+// gives each its scalar definition (apply_unary in scalar_ops.h, shared by every backend).
 enum class UnaryOp : uint8_t {
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Abs,
-  Sign,      // -1, 0, 1
-  Tanh,
-  Sigmoid,
-  Relu,
-  Step,      // 1 if x > 0 else 0 (derivative of relu; not differentiable itself)
-  Erf,
-  Sin,
-  Cos,
-  Square,
-  Reciprocal,
-  PowScalar,  // x^param
-  AddScalar,  // x + param
-  MulScalar,  // x * param
-  Log1p,
-  Expm1,
+#define GRADLAB_UNARY_ENUM(Name, name, value) Name,
+  GRADLAB_UNARY_OPS(GRADLAB_UNARY_ENUM)
+#undef GRADLAB_UNARY_ENUM
 };
+
+// Number of unary ops, and an op's name as in the list ("neg", "pow_scalar", ...).
+#define GRADLAB_UNARY_COUNT(Name, name, value) +1
+constexpr int kUnaryOpCount = 0 GRADLAB_UNARY_OPS(GRADLAB_UNARY_COUNT);
+#undef GRADLAB_UNARY_COUNT
+inline const char* unary_op_name(UnaryOp op) {
+  switch (op) {
+#define GRADLAB_UNARY_NAME(Name, name, value) \
+  case UnaryOp::Name:                         \
+    return name;
+    GRADLAB_UNARY_OPS(GRADLAB_UNARY_NAME)
+#undef GRADLAB_UNARY_NAME
+  }
+  return "unknown";
+}
 
 // Elementwise functions of two arguments (a and b already broadcast to out's shape).
 enum class BinaryOp : uint8_t {

@@ -1,7 +1,7 @@
 // gradlab/data.h — datasets for experiments, host side (plain vectors, no tensors).
 //
 // One entry point, load_dataset(data_block, seed), turns the `data` block of an
-// experiment config (DESIGN.md §3, every key in docs/data.md) into train and test
+// experiment config (docs/design.md §3, every key in docs/data.md) into train and test
 // splits: it reads the source (Fashion-MNIST IDX files, CIFAR-10 binary batches, NumPy
 // .npy files, a synthetic generator or a text file), picks the subset (classes,
 // n_train / n_test, first or random), applies the randomisations of Zhang et al. 2017

@@ -2,7 +2,7 @@
 //
 // An Experiment is built from a resolved config (config.h) and advanced one step at a
 // time. The native runner (gradlab run) and the browser Session call the same step(),
-// so both produce the same metrics rows (DESIGN.md §4). Checkpoints hold everything a
+// so both produce the same metrics rows (docs/design.md §4). Checkpoints hold everything a
 // step depends on (parameters, optimizer state, RNG states, counters), so a resumed run
 // continues bit-for-bit as if it had never stopped.
 #pragma once

@@ -64,36 +64,26 @@ GRADLAB_HD float tanh_f32(float x) {
 GRADLAB_HD float tanh(float x) { return tanh_f32(x); }
 GRADLAB_HD double tanh(double x) { return std::tanh(x); }
 
+// Stable for both signs: never exponentiates a large positive number.
+template <class T>
+GRADLAB_HD T sigmoid(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
 }  // namespace scalar
 
+// op(x) for every row of gradlab/unary_ops.h. Called with a constant op (the kernels'
+// dispatch makes it a template argument), the switch folds away to the row's expression.
 template <class T>
 GRADLAB_HD T apply_unary(UnaryOp op, T x, T p) {
   switch (op) {
-    case UnaryOp::Neg: return -x;
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Log: return std::log(x);
-    case UnaryOp::Sqrt: return std::sqrt(x);
-    case UnaryOp::Abs: return std::fabs(x);
-    case UnaryOp::Sign: return T((x > T(0)) - (x < T(0)));
-    case UnaryOp::Tanh: return scalar::tanh(x);
-    // Stable for both signs: never exponentiates a large positive number.
-    case UnaryOp::Sigmoid: {
-      if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-      T e = std::exp(x);
-      return e / (T(1) + e);
-    }
-    case UnaryOp::Relu: return x > T(0) ? x : T(0);
-    case UnaryOp::Step: return x > T(0) ? T(1) : T(0);
-    case UnaryOp::Erf: return std::erf(x);
-    case UnaryOp::Sin: return std::sin(x);
-    case UnaryOp::Cos: return std::cos(x);
-    case UnaryOp::Square: return x * x;
-    case UnaryOp::Reciprocal: return T(1) / x;
-    case UnaryOp::PowScalar: return std::pow(x, p);
-    case UnaryOp::AddScalar: return x + p;
-    case UnaryOp::MulScalar: return x * p;
-    case UnaryOp::Log1p: return std::log1p(x);
-    case UnaryOp::Expm1: return std::expm1(x);
+#define GRADLAB_UNARY_APPLY(Name, name, value) \
+  case UnaryOp::Name:                          \
+    return value;
+    GRADLAB_UNARY_OPS(GRADLAB_UNARY_APPLY)
+#undef GRADLAB_UNARY_APPLY
   }
   return x;
 }

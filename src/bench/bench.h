@@ -1,4 +1,4 @@
-// bench.h — the tiny benchmark harness behind `gradlab bench` (DESIGN.md §1, "./lab bench").
+// bench.h — the tiny benchmark harness behind `gradlab bench` (docs/design.md §1, "./lab bench").
 //
 // A benchmark is a function registered under the name its JSON lines carry in "bench":
 //
@@ -73,7 +73,7 @@ struct Timing {
 Timing measure(const std::function<void()>& call);
 
 // One JSON line. The constructor writes the shared keys ("bench" = ctx.name() unless given);
-// `set` appends keys in call order. Non-finite numbers are left out (DESIGN.md: missing
+// `set` appends keys in call order. Non-finite numbers are left out (docs/design.md §4: missing
 // values are omitted, never NaN strings).
 class Record {
  public:

@@ -1,4 +1,4 @@
-// gradlab run | sweep | validate | list (DESIGN.md §2), and data (export the data set).
+// gradlab run | sweep | validate | list (docs/design.md §2), and data (export the data set).
 #include <csignal>
 #include <cstdlib>
 #include <ctime>

@@ -1,4 +1,4 @@
-// gradlab CLI entry point: dispatches subcommands (DESIGN.md §2).
+// gradlab CLI entry point: dispatches subcommands (docs/design.md §2).
 #include <cstring>
 #include <exception>
 #include <iostream>

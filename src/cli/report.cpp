@@ -1,4 +1,4 @@
-// gradlab report RUN_DIR — a self-contained HTML page for a run folder (DESIGN.md §2).
+// gradlab report RUN_DIR — a self-contained HTML page for a run folder (docs/design.md §2).
 // (A sweep folder gets one page overlaying its runs: loss, sharpness with each run's 2/η.)
 //
 // Reads RUN_DIR/metrics.jsonl (required), summary.json and config.json (when present) and

@@ -1,4 +1,4 @@
-// schema.cpp — the keys of the experiment config that several kinds share (DESIGN.md §3),
+// schema.cpp — the keys of the experiment config that several kinds share (docs/design.md §3),
 // one table; each kind's own keys (svm.*, quadratic.*, ...) are in its kind file
 // (src/experiments/kinds/, gradlab/kind.h) and appended here.
 //

@@ -1,4 +1,4 @@
-// schema_data.cpp — the keys of the `data` block (DESIGN.md §3).
+// schema_data.cpp — the keys of the `data` block (docs/design.md §3).
 //
 // They mirror exactly what the data loaders accept (src/data/config.cpp, docs/data.md):
 // which keys exist for each source and synthetic generator, their ranges and defaults.

@@ -1,7 +1,7 @@
 // quadratic_gd: gradient descent on f(x) = ½ xᵀAx with a chosen spectrum (see quadratic.h).
 //
 // Plain double loops, no Eigen: d is small, and fixed-order sums with -ffp-contract=off
-// give the same bits natively and in WebAssembly (DESIGN.md §6), so the browser's
+// give the same bits natively and in WebAssembly (docs/design.md §6), so the browser's
 // oscillation at η = 2/L looks exactly like the native one.
 #include "experiments/quadratic.h"
 

@@ -1,5 +1,5 @@
 // The run loop behind `gradlab run`: output folder, metrics streaming, checkpoints,
-// resume, SIGINT, divergence (DESIGN.md §2, §4).
+// resume, SIGINT, divergence (docs/design.md §2, §4).
 //
 // Files in out_dir:
 //   config.json          the resolved config (written first)

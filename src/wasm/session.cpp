@@ -1,4 +1,4 @@
-// session.cpp — the Embind API of the browser lab (DESIGN.md §5): one Session is one run.
+// session.cpp — the Embind API of the browser lab (docs/design.md §5): one Session is one run.
 //
 // The web worker (web/src/worker.js) builds a Session from a config and calls step(n) in
 // short slices, so the page can pause, step and reset without ever blocking. The Session

@@ -34,7 +34,7 @@ Json base_config() {
   })");
 }
 
-// The example of DESIGN.md §3, verbatim.
+// The example of docs/design.md §3, verbatim.
 const char* kDesignExample =
     R"({ "kind": "edge_of_stability", "seed": 0, "dtype": "float32", "device": "cpu",
   "data":  { "source": "fashion_mnist", "n_train": 2000, "n_test": 1000, "classes": [0,1,2,3],
@@ -73,7 +73,7 @@ Json resolved_with(std::vector<std::string> sets, Json config = base_config()) {
 
 }  // namespace
 
-TEST_CASE("config: the DESIGN.md example resolves with every default filled", "[config]") {
+TEST_CASE("config: the docs/design.md example resolves with every default filled", "[config]") {
   const Json user = gradlab::parse_config_text(kDesignExample, "example");
   const Json resolved = resolve_config(user);
   // Given values are kept.

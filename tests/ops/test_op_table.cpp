@@ -8,8 +8,11 @@
 //
 // Domains keep finite differences honest: positive inputs for log/sqrt/pow bases, values at
 // least 0.1 from the kinks of relu/abs/elu/maximum/minimum, distinct values for max/min.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "op_harness.h"
 #include "op_tables.h"
@@ -474,6 +477,36 @@ TEST_CASE("op table, shape ops: forward, gradient, HVP, third order (float64)", 
 }
 TEST_CASE("op table, shape ops: forward and gradient (float32)", "[ops]") {
   run_table(shape_table(), check_float32);
+}
+
+// Every row of the unary op list (gradlab/unary_ops.h) is checked by this table: by a row of its
+// own (named like the op, "_" read as " "), or by the row of the op whose forward or gradient
+// runs it. A row added to the list without one here fails.
+TEST_CASE("op table, elementwise: every op of the unary op list has a row", "[ops]") {
+  const std::map<std::string, std::string> through = {
+      {"step", "relu"},                       // relu's derivative mask
+      {"expm1", "elu"},                       // elu = relu(x) + alpha * expm1(-relu(-x))
+      {"reciprocal", "rdiv 1 (reciprocal)"},  // rdiv(1, x)
+      {"sign", ""},  // no gradient: the "non-differentiable ops" test case below
+  };
+  std::vector<std::string> rows;
+  for (const OpCase& c : elementwise_table()) rows.push_back(c.name);
+  auto has_row = [&](const std::string& name, bool prefix) {
+    return std::any_of(rows.begin(), rows.end(), [&](const std::string& row) {
+      return row == name || (prefix && row.rfind(name + " ", 0) == 0);
+    });
+  };
+  for (int i = 0; i < kUnaryOpCount; ++i) {
+    std::string op = unary_op_name(static_cast<UnaryOp>(i));
+    INFO("unary op " << op);
+    const auto via = through.find(op);
+    if (via == through.end()) {
+      std::replace(op.begin(), op.end(), '_', ' ');
+      CHECK(has_row(op, true));
+    } else if (!via->second.empty()) {
+      CHECK(has_row(via->second, false));
+    }
+  }
 }
 
 // sign, comparisons and argmax have no gradient: check their values in both dtypes, and that

@@ -1,5 +1,5 @@
 """The native runner end to end: output files, determinism, checkpoints and resume after
-SIGKILL, SIGINT, divergence, sweeps, and one-line errors with exit code 2 (DESIGN.md §2).
+SIGKILL, SIGINT, divergence, sweeps, and one-line errors with exit code 2 (docs/design.md §2).
 
 Runs small synthetic-data configs so each case takes about a second.
 """

@@ -1,4 +1,4 @@
-"""The WASM build gives bit-identical data and initial parameters to native (DESIGN.md §6).
+"""The WASM build gives bit-identical data and initial parameters to native (docs/design.md §6).
 
 Same config, same seed, two builds: the native CLI (build/native/gradlab) and the WASM CLI under
 node (build/wasm/gradlab.js, linked with NODERAWFS so it reads and writes the host's files). Both
@@ -64,7 +64,7 @@ def run_wasm(*args):
         raise AssertionError(f"the WASM CLI {WASM_CLI} is not built: run ./lab build (or set "
                              "GRADLAB_WASM_CLI)")
     # Emscripten 3.1.6's loader tries fetch() on the .wasm path under Node 18+; without fetch it
-    # reads the file (DESIGN.md §7).
+    # reads the file (docs/design.md §7).
     cmd = [node_executable(), "--no-experimental-fetch", WASM_CLI, *map(str, args)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:

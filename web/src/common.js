@@ -1,5 +1,5 @@
 // common.js — helpers every page shares: error banners, downloads, metrics files
-// (CSV / JSON / metrics.jsonl, the native run's format, DESIGN.md §4) and small DOM bits.
+// (CSV / JSON / metrics.jsonl, the native run's format, docs/design.md §4) and small DOM bits.
 
 export function $(selector, root = document) { return root.querySelector(selector); }
 

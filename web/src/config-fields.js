@@ -3,7 +3,7 @@
 // A field edits one key of the (user) config: the same JSON `gradlab run` reads, so the
 // page's config is always a file the native CLI accepts. Switching a discriminator (model
 // type, data source, generator) replaces its block with that choice's starting values,
-// because keys that do not apply are errors (DESIGN.md §3). Select choices and the help
+// because keys that do not apply are errors (docs/design.md §3). Select choices and the help
 // text come from the config schema (schema.json, written at build time from the WASM
 // build's schema()), so they cannot drift from the validator.
 import { el } from './common.js';

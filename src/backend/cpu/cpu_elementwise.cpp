@@ -1,13 +1,13 @@
 // src/backend/cpu/cpu_elementwise.cpp — fill, unary and binary kernels on strided views.
 //
 // Each call (1) checks shapes/dtypes, (2) collapses the operands' dims into a LoopNest
-// (see cpu_kernels.h), (3) turns the runtime dtype and op into template arguments once,
-// and (4) walks the outer dims, running a row kernel over the innermost dim. The row
-// kernels pick the unit-stride / broadcast-scalar variant per row with one branch, and
-// every variant is a plain counted loop over apply_unary / apply_binary (scalar_ops.h)
-// with a constant op, which the compiler inlines and vectorises (AVX natively,
-// simd128 in WASM) for the arithmetic ops. Transcendentals stay per-element libm calls,
-// so every backend computes the same function.
+// (src/backend/common/loop_nest.h), (3) turns the runtime dtype and op into template arguments
+// once (src/backend/common/dispatch.h), and (4) walks the outer dims, running a row kernel
+// over the innermost dim. The row kernels pick the unit-stride / broadcast-scalar variant per
+// row with one branch, and every variant is a plain counted loop over apply_unary /
+// apply_binary (scalar_ops.h) with a constant op, which the compiler inlines and vectorises
+// (AVX natively, simd128 in WASM) for the arithmetic ops. Transcendentals stay per-element libm
+// calls, so every backend computes the same function.
 //
 // Aliasing: out may be the same memory as an input with the same strides (in-place
 // updates); the loops read element i before writing element i, so that is safe.
@@ -18,27 +18,9 @@
 
 #include "cpu_kernels.h"
 #include "gradlab/scalar_ops.h"
-#include "gradlab/text.h"
 
 namespace gradlab {
 namespace cpu {
-
-std::string view_shape_str(const View& v) {
-  TextBuilder os;
-  os << '[';
-  for (int d = 0; d < v.ndim; ++d) os << (d ? ", " : "") << v.shape[d];
-  os << ']';
-  return os.str();
-}
-
-void check_same_shape(const char* op, const View& a, const char* a_name, const View& b,
-                      const char* b_name) {
-  bool same = a.ndim == b.ndim;
-  for (int d = 0; same && d < a.ndim; ++d) same = a.shape[d] == b.shape[d];
-  if (!same)
-    fail<ShapeError>(op, ": ", a_name, " shape ", view_shape_str(a), " vs ", b_name, " shape ",
-                     view_shape_str(b));
-}
 
 // ---- fill -------------------------------------------------------------------------
 

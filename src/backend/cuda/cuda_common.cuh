@@ -4,7 +4,7 @@
 // Holds the error check that turns a CUDA status into a gradlab DeviceError, the launch
 // geometry every kernel uses (grid-stride loops), the device-side walk of a collapsed loop
 // nest (the same LoopNest the CPU kernels build: one definition of how strided views merge
-// into as few dims as possible, src/backend/cpu/cpu_kernels.h), and the kernel entry points
+// into as few dims as possible, src/backend/common/loop_nest.h), and the kernel entry points
 // that CudaBackend (cuda_backend.cu) forwards to. Semantics of every entry point are those of
 // gradlab::Backend; every pointer is device memory (index arrays included).
 //
@@ -16,7 +16,8 @@
 
 #include <cstdint>
 
-#include "backend/cpu/cpu_kernels.h"  // LoopNest, make_loop_nest, dispatch helpers (host side)
+#include "backend/common/dispatch.h"   // dtype / op dispatch, shape checks (host side)
+#include "backend/common/loop_nest.h"  // LoopNest, make_loop_nest
 #include "gradlab/backend.h"
 #include "gradlab/error.h"
 
@@ -38,7 +39,7 @@ inline unsigned blocks_for(int64_t n) {
 
 // Element offsets of linear index i (row-major over nest.shape) for each operand.
 template <int N>
-__device__ __forceinline__ void nest_offsets(const cpu::LoopNest<N>& nest, int64_t i,
+__device__ __forceinline__ void nest_offsets(const common::LoopNest<N>& nest, int64_t i,
                                              int64_t (&off)[N]) {
   for (int k = 0; k < N; ++k) off[k] = 0;
   for (int d = nest.ndim - 1; d >= 0; --d) {

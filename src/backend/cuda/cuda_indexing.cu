@@ -109,7 +109,7 @@ void im2col(const Conv2dGeometry& g, const void* x, void* cols, DType dtype, dou
   check_geometry("im2col", g);
   const int64_t total = g.n * g.c * g.kh * g.kw * g.oh * g.ow;
   if (total == 0) return;
-  cpu::dispatch_float(dtype, "im2col", [&](auto tag) {
+  common::dispatch_float(dtype, "im2col", [&](auto tag) {
     using T = decltype(tag);
     im2col_kernel<T><<<blocks_for(total), kThreads>>>(
         g, static_cast<const T*>(x), static_cast<T*>(cols), static_cast<T>(pad_value));
@@ -121,7 +121,7 @@ void col2im(const Conv2dGeometry& g, const void* cols, void* x, DType dtype) {
   check_geometry("col2im", g);
   const int64_t total = g.n * g.c * g.h * g.w;
   if (total == 0) return;
-  cpu::dispatch_float(dtype, "col2im", [&](auto tag) {
+  common::dispatch_float(dtype, "col2im", [&](auto tag) {
     using T = decltype(tag);
     col2im_kernel<T>
         <<<blocks_for(total), kThreads>>>(g, static_cast<const T*>(cols), static_cast<T*>(x));
@@ -133,7 +133,7 @@ void gather(DType dtype, const void* src, int64_t outer, int64_t src_axis, int64
             const int64_t* index, int64_t n_index, void* out) {
   const int64_t total = outer * n_index * inner;
   if (total == 0) return;
-  cpu::dispatch_any(dtype, [&](auto tag) {
+  common::dispatch_any(dtype, [&](auto tag) {
     using T = decltype(tag);
     gather_kernel<T><<<blocks_for(total), kThreads>>>(static_cast<const T*>(src), outer, src_axis,
                                                       inner, index, n_index, static_cast<T*>(out));
@@ -145,7 +145,7 @@ void scatter_add(DType dtype, const void* src, int64_t outer, int64_t n_index, i
                  const int64_t* index, void* out, int64_t out_axis) {
   const int64_t columns = outer * inner;
   if (columns == 0 || n_index == 0) return;
-  cpu::dispatch_any(dtype, [&](auto tag) {
+  common::dispatch_any(dtype, [&](auto tag) {
     using T = decltype(tag);
     scatter_add_kernel<T><<<blocks_for(columns), kThreads>>>(
         static_cast<const T*>(src), outer, n_index, inner, index, static_cast<T*>(out), out_axis);
@@ -157,7 +157,7 @@ void scale_blocks(DType dtype, int64_t m, int64_t n, double beta, void* c, int64
                   int64_t stride_c, int64_t batch) {
   const int64_t total = batch * m * n;
   if (total == 0) return;
-  cpu::dispatch_float(dtype, "gemm", [&](auto tag) {
+  common::dispatch_float(dtype, "gemm", [&](auto tag) {
     using T = decltype(tag);
     scale_kernel<T><<<blocks_for(total), kThreads>>>(m, n, static_cast<T>(beta), static_cast<T*>(c),
                                                      ldc, stride_c, batch);

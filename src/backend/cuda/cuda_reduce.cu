@@ -138,18 +138,19 @@ void launch(const ReduceGeometry& g, const T* x, T* out) {
 
 void reduce(ReduceOp op, const View& x, const View& out) {
   if (x.ndim != out.ndim)
-    fail<ShapeError>("reduce: x shape ", cpu::view_shape_str(x), " vs out shape ",
-                     cpu::view_shape_str(out), " (keepdim layout needs equal ndim)");
+    fail<ShapeError>("reduce: x shape ", common::view_shape_str(x), " vs out shape ",
+                     common::view_shape_str(out), " (keepdim layout needs equal ndim)");
   for (int d = 0; d < x.ndim; ++d)
     if (out.shape[d] != 1 && out.shape[d] != x.shape[d])
-      fail<ShapeError>("reduce: out shape ", cpu::view_shape_str(out), " does not match x shape ",
-                       cpu::view_shape_str(x), " with size 1 on reduced axes");
+      fail<ShapeError>("reduce: out shape ", common::view_shape_str(out),
+                       " does not match x shape ", common::view_shape_str(x),
+                       " with size 1 on reduced axes");
   if (x.dtype != out.dtype)
     fail<DTypeError>("reduce: x is ", dtype_name(x.dtype), " but out is ", dtype_name(out.dtype));
   if (out.numel() == 0) return;
   if (x.numel() == 0) {
     if (op != ReduceOp::Sum)
-      fail<ValueError>("reduce: max/min over an empty axis of x shape ", cpu::view_shape_str(x));
+      fail<ValueError>("reduce: max/min over an empty axis of x shape ", common::view_shape_str(x));
     fill(out, 0.0);
     return;
   }
@@ -167,7 +168,7 @@ void reduce(ReduceOp op, const View& x, const View& out) {
       g.outputs *= x.shape[d];
     }
   }
-  cpu::dispatch_float(x.dtype, "reduce", [&](auto tag) {
+  common::dispatch_float(x.dtype, "reduce", [&](auto tag) {
     using T = decltype(tag);
     const T* xb = static_cast<const T*>(x.data);
     T* ob = static_cast<T*>(out.data);

@@ -1,0 +1,2 @@
+// shared by the backends.
+#pragma once

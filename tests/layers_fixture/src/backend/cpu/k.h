@@ -1,0 +1,3 @@
+// core -> core, relative: allowed.
+#pragma once
+#include "../../tensor/tensor_internal.h"

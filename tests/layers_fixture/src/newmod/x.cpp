@@ -1,0 +1,1 @@
+// a folder in no layer: 1 violation.

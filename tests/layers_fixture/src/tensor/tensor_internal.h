@@ -1,0 +1,2 @@
+// core-private header, included by the files below.
+#pragma once
