@@ -117,6 +117,30 @@ struct ProbeConfig {
 };
 ProbeConfig probe_config(const nlohmann::json& resolved);
 
+// ---- svm, quadratic (kind-specific blocks) ---------------------------------------------------
+
+enum class SvmKernel { Linear, Rbf, Poly };  // libsvm's definitions (docs/config.md)
+
+// svm: svm_margin reads all of it; implicit_bias only tol. Fields that do not apply to the
+// config's kind or kernel stay 0.
+struct SvmConfig {
+  SvmKernel kernel = SvmKernel::Linear;
+  std::optional<double> C;  // nullopt: "inf", the hard margin
+  double gamma = 0;         // rbf, poly
+  int64_t degree = 0;       // poly
+  double coef0 = 0;         // poly
+  double tol = 0;
+  double delta = 0;         // confidence of the margin bound (svm_margin)
+};
+SvmConfig svm_config(const nlohmann::json& resolved);
+
+struct QuadraticConfig {
+  std::vector<double> eigenvalues;
+  bool rotate = false;
+  std::optional<std::vector<double>> x0;  // nullopt: seeded N(0, 1) entries
+};
+QuadraticConfig quadratic_config(const nlohmann::json& resolved);
+
 // ---- model ------------------------------------------------------------------------------------
 
 enum class ModelType { Mlp, Cnn, Vit, TransformerLm, Lstm, Linear, RandomFeatures };

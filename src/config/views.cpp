@@ -334,6 +334,33 @@ ProbeConfig probe_config(const Json& resolved) {
   return p;
 }
 
+SvmConfig svm_config(const Json& resolved) {
+  const Block b(section(resolved, "svm"), "svm");
+  const auto applies = [&](const char* path) {
+    return config::applicable_spec(resolved, path) != nullptr;
+  };
+  SvmConfig s;
+  s.tol = b.get<double>("tol");
+  if (applies("svm.kernel"))
+    s.kernel = choose<SvmKernel>(
+        b, "kernel", {{"linear", SvmKernel::Linear}, {"rbf", SvmKernel::Rbf}, {"poly", SvmKernel::Poly}});
+  if (applies("svm.C")) {
+    const Json& c = b.at("C");
+    if (!c.is_string()) s.C = b.get<double>("C");  // the string choice is "inf"
+  }
+  if (applies("svm.gamma")) s.gamma = b.get<double>("gamma");
+  if (applies("svm.degree")) s.degree = b.get<int64_t>("degree");
+  if (applies("svm.coef0")) s.coef0 = b.get<double>("coef0");
+  if (applies("svm.delta")) s.delta = b.get<double>("delta");
+  return s;
+}
+
+QuadraticConfig quadratic_config(const Json& resolved) {
+  const Block b(section(resolved, "quadratic"), "quadratic");
+  return {b.get<std::vector<double>>("eigenvalues"), b.get<bool>("rotate"),
+          b.get_optional<std::vector<double>>("x0")};
+}
+
 ModelConfig model_config(const Json& resolved) {
   return read_model(Block(section(resolved, "model"), "model"));
 }

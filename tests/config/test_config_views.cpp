@@ -251,6 +251,37 @@ TEST_CASE("config views: train, probe, run and runner views of a resolved config
   CHECK(bare.checkpoint_every == 0);
 }
 
+TEST_CASE("config views: svm and quadratic blocks") {
+  Json user = training_config({{"type", "linear"}}, {{"type", "gd"}, {"lr", 0}});
+  user["kind"] = "svm_margin";
+  user["loss"] = "hinge";
+  user["svm"] = {{"kernel", "poly"}, {"C", 2.5}};
+  const Json resolved = resolve_config(user);
+  const SvmConfig svm = svm_config(resolved);
+  CHECK(svm.kernel == SvmKernel::Poly);
+  CHECK(svm.C == 2.5);
+  CHECK(svm.gamma == 0.5);
+  CHECK(svm.degree == 3);
+  CHECK(svm.coef0 == 1.0);
+  CHECK(svm.tol == 1e-6);
+  CHECK(svm.delta == 0.05);
+  check_every_key_is_read(resolved, "svm", svm_config);
+  user["svm"] = {{"kernel", "linear"}};
+  const SvmConfig hard = svm_config(resolve_config(user));
+  CHECK_FALSE(hard.C.has_value());  // "inf"
+  CHECK(hard.gamma == 0);           // does not apply to the linear kernel
+
+  const Json quad = resolve_config({{"kind", "quadratic_gd"},
+                                    {"quadratic", {{"eigenvalues", {1, 4}}}},
+                                    {"optim", {{"type", "gd"}, {"lr", 0.1}}},
+                                    {"train", {{"steps", 2}}}});
+  const QuadraticConfig q = quadratic_config(quad);
+  CHECK(q.eigenvalues == std::vector<double>{1, 4});
+  CHECK_FALSE(q.rotate);
+  CHECK_FALSE(q.x0.has_value());
+  check_every_key_is_read(quad, "quadratic", quadratic_config);
+}
+
 #if !defined(__EMSCRIPTEN__)
 // Native only: the WASM test build has no portable directory listing for experiments/.
 TEST_CASE("config views: every example config resolves into its views") {
@@ -268,6 +299,8 @@ TEST_CASE("config views: every example config resolves into its views") {
       if (c.contains("train")) CHECK_NOTHROW(train_config(c));
       if (c.contains("probe")) CHECK_NOTHROW(probe_config(c));
       if (c.contains("model")) CHECK_NOTHROW(model_config(c));
+      if (c.contains("svm")) CHECK_NOTHROW(svm_config(c));
+      if (c.contains("quadratic")) CHECK_NOTHROW(quadratic_config(c));
     }
     ++checked;
   }
