@@ -39,8 +39,9 @@ enum class DevicePreference { Cpu, Cuda, Auto };  // "device": auto = cuda when 
 struct RunConfig {
   std::string kind;
   uint64_t seed = 0;
-  DType dtype = DType::F32;
-  DevicePreference device = DevicePreference::Cpu;
+  // nullopt where the kind does not read the key (it computes in double on the CPU).
+  std::optional<DType> dtype;
+  std::optional<DevicePreference> device;
 };
 RunConfig run_config(const nlohmann::json& resolved);
 
@@ -99,8 +100,7 @@ struct TrainConfig {
 TrainConfig train_config(const nlohmann::json& resolved);
 
 // What the runner and the browser session read around any kind's steps: train.log_time and
-// train.checkpoint_every, or the schema's defaults of both for a kind whose config has no
-// train block.
+// train.checkpoint_every (the schema's defaults where they do not apply to the kind).
 struct RunnerConfig {
   bool log_time = false;
   int64_t checkpoint_every = 0;

@@ -63,7 +63,9 @@ class Block {
     return get<int64_t>(key);
   }
   Block block(const char* key) const { return Block(at(key), path(key), origin_); }
-  std::string path(const char* key) const { return section_ + "." + key; }
+  std::string path(const char* key) const {
+    return section_.empty() ? std::string(key) : section_ + "." + key;
+  }
 
  private:
   const Json& json_;
@@ -269,14 +271,18 @@ Activation parse_activation(const std::string& name) {
 }
 
 RunConfig run_config(const Json& resolved) {
-  const Block b(resolved, "config");
+  const Block b(resolved, "");
   RunConfig r;
   r.kind = b.get<std::string>("kind");
   r.seed = b.get<uint64_t>("seed");
-  r.dtype = choose<DType>(b, "dtype", {{"float32", DType::F32}, {"float64", DType::F64}});
-  r.device = choose<DevicePreference>(b, "device",
-                    {{"cpu", DevicePreference::Cpu}, {"cuda", DevicePreference::Cuda},
-                     {"auto", DevicePreference::Auto}});
+  // dtype and device apply only to the kinds that train tensors (gradlab/kind.h).
+  if (config::applicable_spec(resolved, "dtype") != nullptr)
+    r.dtype = choose<DType>(b, "dtype", {{"float32", DType::F32}, {"float64", DType::F64}});
+  if (config::applicable_spec(resolved, "device") != nullptr)
+    r.device = choose<DevicePreference>(b, "device",
+                                        {{"cpu", DevicePreference::Cpu},
+                                         {"cuda", DevicePreference::Cuda},
+                                         {"auto", DevicePreference::Auto}});
   return r;
 }
 
@@ -314,12 +320,22 @@ TrainConfig train_config(const Json& resolved) {
 }
 
 RunnerConfig runner_config(const Json& resolved) {
-  if (resolved.is_object() && resolved.contains("train")) {
-    const TrainConfig t = train_config(resolved);
-    return {t.log_time, t.checkpoint_every};
+  // Strict where the key applies to the config's kind (then resolve_config filled it); the
+  // schema's default where it does not (a kind with nothing to time or checkpoint).
+  const auto read = [&](const char* path) -> Json {
+    if (config::applicable_spec(resolved, path) == nullptr) return schema_default(path);
+    const Json* value = config::find_path(resolved, path);
+    if (value == nullptr)
+      fail<ConfigError>("the resolved config has no ", path,
+                        " (resolve_config fills every key that applies from the schema; a "
+                        "config given to a run must be resolved first)");
+    return *value;
+  };
+  try {
+    return {read("train.log_time").get<bool>(), read("train.checkpoint_every").get<int64_t>()};
+  } catch (const nlohmann::json::exception& e) {
+    fail<ConfigError>("train.log_time / train.checkpoint_every in the resolved config: ", e.what());
   }
-  return {schema_default("train.log_time").get<bool>(),
-          schema_default("train.checkpoint_every").get<int64_t>()};
 }
 
 ProbeConfig probe_config(const Json& resolved) {

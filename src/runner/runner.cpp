@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,7 +255,8 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   summary["threads"] = cpu_threads();  // CPU threads (gradlab/threads.h): GEMM splits depend on it
 #endif
   // Runs on a GPU report the most device memory their tensors held at once (CUDA backend).
-  if (run_config(config).device != DevicePreference::Cpu && device_available(Device::CUDA)) {
+  const std::optional<DevicePreference> device = run_config(config).device;
+  if (device && *device != DevicePreference::Cpu && device_available(Device::CUDA)) {
     const int64_t peak = backend(Device::CUDA).peak_allocated_bytes();
     if (peak > 0) summary["peak_device_memory_bytes"] = peak;
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_internal.h"
 #include "gradlab/config.h"
 #include "gradlab/config_views.h"
 #include "gradlab/error.h"
@@ -245,17 +246,22 @@ TEST_CASE("config views: train, probe, run and runner views of a resolved config
   CHECK_FALSE(train_config(resolve_config(training_config(
                                {{"type", "mlp"}, {"widths", {4}}}, {{"type", "gd"}, {"lr", 0.1}})))
                   .batch_size.has_value());
-  // A kind without a train block: the schema's defaults (log time, checkpoint at the end).
-  const RunnerConfig bare = runner_config(Json{{"kind", "svm_margin"}});
-  CHECK(bare.log_time);
-  CHECK(bare.checkpoint_every == 0);
+  // A kind that does not train step by step still has both (resolve_config fills them).
+  const Json svm = resolve_config({{"kind", "svm_margin"},
+                                   {"data", {{"source", "points"},
+                                             {"points", {{0, 1}, {1, 0}}},
+                                             {"labels", {-1, 1}}}}});
+  CHECK(runner_config(svm).log_time);
+  CHECK(runner_config(svm).checkpoint_every == 0);
+  Json broken = resolved;
+  broken["train"].erase("log_time");
+  CHECK_THROWS_WITH(runner_config(broken), Catch::Contains("train.log_time"));
 }
 
 TEST_CASE("config views: svm and quadratic blocks") {
-  Json user = training_config({{"type", "linear"}}, {{"type", "gd"}, {"lr", 0}});
-  user["kind"] = "svm_margin";
-  user["loss"] = "hinge";
-  user["svm"] = {{"kernel", "poly"}, {"C", 2.5}};
+  Json user = {{"kind", "svm_margin"},
+               {"data", {{"source", "synthetic"}, {"generator", "two_moons"}, {"n_train", 8}}},
+               {"svm", {{"kernel", "poly"}, {"C", 2.5}}}};
   const Json resolved = resolve_config(user);
   const SvmConfig svm = svm_config(resolved);
   CHECK(svm.kernel == SvmKernel::Poly);
@@ -279,6 +285,9 @@ TEST_CASE("config views: svm and quadratic blocks") {
   CHECK(q.eigenvalues == std::vector<double>{1, 4});
   CHECK_FALSE(q.rotate);
   CHECK_FALSE(q.x0.has_value());
+  // quadratic_gd computes in double on the CPU: it reads neither dtype nor device.
+  CHECK_FALSE(run_config(quad).dtype.has_value());
+  CHECK_FALSE(run_config(quad).device.has_value());
   check_every_key_is_read(quad, "quadratic", quadratic_config);
 }
 
@@ -293,14 +302,19 @@ TEST_CASE("config views: every example config resolves into its views") {
     INFO(entry.path().string());
     for (const SweepPoint& point : expand_sweep(load_config_file(entry.path().string()))) {
       const Json& c = point.config;
+      // A view of each block the config's kind reads (a key of it that applies to any kind
+      // that reads the block tells which).
+      const auto reads = [&](const char* path) {
+        return gradlab::config::applicable_spec(c, path) != nullptr;
+      };
       CHECK_NOTHROW(run_config(c));
       CHECK_NOTHROW(runner_config(c));
-      if (c.contains("optim")) CHECK_NOTHROW(optim_config(c));
-      if (c.contains("train")) CHECK_NOTHROW(train_config(c));
-      if (c.contains("probe")) CHECK_NOTHROW(probe_config(c));
-      if (c.contains("model")) CHECK_NOTHROW(model_config(c));
-      if (c.contains("svm")) CHECK_NOTHROW(svm_config(c));
-      if (c.contains("quadratic")) CHECK_NOTHROW(quadratic_config(c));
+      if (reads("optim.type")) CHECK_NOTHROW(optim_config(c));
+      if (reads("train.log_every")) CHECK_NOTHROW(train_config(c));
+      if (reads("probe.top_k")) CHECK_NOTHROW(probe_config(c));
+      if (reads("model.type")) CHECK_NOTHROW(model_config(c));
+      if (reads("svm.tol")) CHECK_NOTHROW(svm_config(c));
+      if (reads("quadratic.eigenvalues")) CHECK_NOTHROW(quadratic_config(c));
     }
     ++checked;
   }
