@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gradlab/config_views.h"
 #include "gradlab/tensor.h"
 
 namespace gradlab {
@@ -62,9 +63,14 @@ struct ModelContext {
   int64_t vocab = 0;
 };
 
-// Builds the model named by cfg["type"], initialised as PyTorch would (distributions,
-// not streams: values come from rng).
-std::unique_ptr<Model> build_model(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng);
+// Builds the model of the view (gradlab/config_views.h: model_config of the resolved config),
+// initialised as PyTorch would (distributions, not streams: values come from rng).
+// random_features is not built here (src/experiments/double_descent.cpp fits it itself).
+std::unique_ptr<Model> build_model(const ModelConfig& cfg, const ModelContext& ctx, Rng& rng);
+// The same from the model block of a *resolved* config (ConfigError naming a missing key).
+// For src/experiments until it holds the views itself.
+std::unique_ptr<Model> build_model(const nlohmann::json& resolved_model_block,
+                                   const ModelContext& ctx, Rng& rng);
 
 // The model types with a one-line description each (for `gradlab list`).
 std::vector<std::pair<std::string, std::string>> model_types();

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gradlab/config_views.h"
 #include "gradlab/tensor.h"
 
 namespace gradlab {
@@ -47,9 +48,16 @@ class Optimizer {
   virtual double stability_threshold(double lr) const { return 2.0 / lr; }
 };
 
-std::unique_ptr<Optimizer> build_optimizer(const nlohmann::json& optim_cfg);
+// The optimizer of the view (gradlab/config_views.h: optim_config of the resolved config).
+std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& optim);
 
-// Learning rate at step t (0-based) for base lr and the optim.schedule block.
-double scheduled_lr(const nlohmann::json& optim_cfg, int64_t step, int64_t total_steps);
+// Learning rate at step t (0-based) for the base lr and the schedule of the view.
+double scheduled_lr(const OptimConfig& optim, int64_t step, int64_t total_steps);
+
+// The same from the optim block of a *resolved* config (every key that applies present;
+// ConfigError naming a missing one). For src/experiments until it holds the views itself.
+std::unique_ptr<Optimizer> build_optimizer(const nlohmann::json& resolved_optim_block);
+double scheduled_lr(const nlohmann::json& resolved_optim_block, int64_t step,
+                    int64_t total_steps);
 
 }  // namespace gradlab

@@ -118,7 +118,9 @@ GRADLAB_BENCHMARK(cnn_step) {
   mc.input_shape = {3, 32, 32};
   mc.output_dim = 10;
   std::unique_ptr<Model> model =
-      build_model({{"type", "cnn"}, {"preset", "cohen_cnn"}, {"activation", "relu"}}, mc, rng);
+      build_model(model_config_from_block(
+                      {{"type", "cnn"}, {"preset", "cohen_cnn"}, {"activation", "relu"}}),
+                  mc, rng);
   Tensor x = randn({batch, 3, 32, 32}, rng);
   std::vector<int64_t> t(static_cast<size_t>(batch));
   for (auto& v : t) v = static_cast<int64_t>(rng.below(10));

@@ -41,7 +41,8 @@ GRADLAB_BENCHMARK(eos_fc_tanh) {
   mc.input_shape = {kIn};
   mc.output_dim = kClasses;
   std::unique_ptr<Model> model = build_model(
-      {{"type", "mlp"}, {"widths", {200, 200}}, {"activation", "tanh"}}, mc, rng);
+      model_config_from_block({{"type", "mlp"}, {"widths", {200, 200}}, {"activation", "tanh"}}),
+      mc, rng);
   Tensor x = randn({n, kIn}, rng);  // [N, 784]
   Targets targets = random_class_targets(n, kClasses, rng);
 

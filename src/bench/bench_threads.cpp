@@ -35,7 +35,9 @@ GRADLAB_BENCHMARK(mlp_step_threads) {
   mc.input_shape = {kIn};
   mc.output_dim = kClasses;
   std::unique_ptr<Model> model =
-      build_model({{"type", "mlp"}, {"widths", {kWidth, kWidth}}, {"activation", "relu"}}, mc, rng);
+      build_model(model_config_from_block(
+                      {{"type", "mlp"}, {"widths", {kWidth, kWidth}}, {"activation", "relu"}}),
+                  mc, rng);
   Tensor x = randn({n, kIn}, rng);  // [N, 784]
   Targets targets = random_class_targets(n, kClasses, rng);
 

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "gradlab/config.h"
+#include "gradlab/config_views.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
 #include "gradlab/kind.h"
@@ -219,7 +220,7 @@ int cmd_validate(int argc, char** argv) {
   Json user = load_config_file(a.config_path);
   Json config = resolve_config(user, a.resolve);
   std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
-  std::cout << "ok: " << a.config_path << ": kind " << config.value("kind", "?") << ", "
+  std::cout << "ok: " << a.config_path << ": kind " << run_config(config).kind << ", "
             << points.size() << (points.size() == 1 ? " run" : " runs") << "\n";
   return 0;
 }
@@ -233,9 +234,10 @@ int cmd_data(int argc, char** argv) {
   Args a = parse_args("data", argc, argv, "--set --profile --out");
   if (a.out.empty()) fail<ConfigError>("data: --out FILE.safetensors is required");
   Json config = resolve_config(load_config_file(a.config_path), a.resolve);
+  const RunConfig run = run_config(config);
   if (!config.contains("data"))
-    fail<ConfigError>("data: the config (kind ", config.value("kind", "?"), ") has no data block");
-  const Dataset d = load_dataset(config.at("data"), config.value("seed", uint64_t{0}));
+    fail<ConfigError>("data: the config (kind ", run.kind, ") has no data block");
+  const Dataset d = load_dataset(config.at("data"), run.seed);
   NamedTensors out;
   auto add_split = [&](const char* suffix, const DataSplit& s) {
     Shape x_shape{s.n};

@@ -15,11 +15,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "cli/cli.h"
 #include "cli/svg_chart.h"
+#include "gradlab/config_views.h"
 #include "gradlab/experiment.h"
 
 namespace gradlab::cli {
@@ -36,10 +38,33 @@ const std::set<std::string> kOwnCharts = {
 constexpr size_t kMaxComponents = 8;
 
 // probe.average_window as text ("W" when the config does not say).
-std::string window_label(const Json& config) {
-  if (config.is_object() && config.contains("probe") && config["probe"].contains("average_window"))
-    return std::to_string(config["probe"]["average_window"].get<int64_t>());
-  return "W";
+// What the page says about the run's config.json, a resolved config read through the views
+// (gradlab/config_views.h). A config.json that is missing, or was not written by gradlab run,
+// leaves out of the page what cannot be read from it.
+struct ConfigFacts {
+  std::optional<RunConfig> run;
+  std::optional<ModelConfig> model;
+  std::optional<OptimConfig> optim;
+  std::optional<ProbeConfig> probe;
+};
+
+template <class View>
+std::optional<View> try_view(const Json& config, View (*read)(const Json&)) {
+  if (!config.is_object()) return std::nullopt;
+  try {
+    return read(config);
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
+ConfigFacts config_facts(const Json& config) {
+  return {try_view(config, run_config), try_view(config, model_config),
+          try_view(config, optim_config), try_view(config, probe_config)};
+}
+
+std::string window_label(const ConfigFacts& config) {
+  return config.probe ? std::to_string(config.probe->average_window) : "W";
 }
 
 bool is_dir(const std::string& path) {
@@ -103,13 +128,10 @@ size_t positive_count(const Points& p) {
 }
 
 // "2/η = 40" for plain GD; the heavy-ball / Nesterov threshold names itself otherwise.
-std::string threshold_label(const Json& config, const Points& threshold) {
+std::string threshold_label(const ConfigFacts& config, const Points& threshold) {
   std::string formula = "2/η";
-  const Json* optim = config.contains("optim") ? &config["optim"] : nullptr;
-  if (optim && optim->value("momentum", 0.0) > 0)
-    formula = optim->value("nesterov", false) || optim->value("type", "") == "nesterov"
-                  ? "(2+2β)/(η(1+2β))"
-                  : "(2+2β)/η";
+  if (config.optim && config.optim->momentum > 0)  // nesterov: the view sets it for that type
+    formula = config.optim->nesterov ? "(2+2β)/(η(1+2β))" : "(2+2β)/η";
   if (!varies(threshold))
     return "threshold " + formula + " = " + format_number(threshold[0].second);
   return "threshold " + formula + " (varies with the schedule)";
@@ -120,7 +142,7 @@ struct Section {
   ChartSpec chart;
 };
 
-std::vector<Section> build_charts(const std::vector<Json>& rows, const Json& config) {
+std::vector<Section> build_charts(const std::vector<Json>& rows, const ConfigFacts& config) {
   std::vector<Section> out;
   // Loss, log scale (Cohen et al. plot it linearly, but a log axis shows both the early
   // drop and the late non-monotone wiggles at the edge of stability).
@@ -142,8 +164,7 @@ std::vector<Section> build_charts(const std::vector<Json>& rows, const Json& con
   ChartSeries threshold_series{"threshold",
                                threshold.empty() ? "" : threshold_label(config, threshold),
                                threshold, true, 1.4};
-  const bool flow =
-      config.contains("optim") && config["optim"].value("type", "") == "gradient_flow";
+  const bool flow = config.optim && config.optim->type == OptimizerType::GradientFlow;
   if (threshold.empty() && flow) {
     // Gradient flow has no threshold; GD's 2/η at the same lr is the reference to beat.
     Points lr = scalar_points(rows, "lr");
@@ -156,7 +177,7 @@ std::vector<Section> build_charts(const std::vector<Json>& rows, const Json& con
   }
   Points sharpness = scalar_points(rows, "sharpness");
   if (!sharpness.empty()) {
-    const bool quadratic = config.is_object() && config.value("kind", "") == "quadratic_gd";
+    const bool quadratic = config.run && config.run->kind == "quadratic_gd";
     Section s{
         "Sharpness",
         quadratic ? "λmax of A (exact)" : "top Hessian eigenvalue of the training loss (Lanczos)",
@@ -282,14 +303,12 @@ std::string run_page(const std::string& dir, const std::vector<Json>& rows, cons
   std::ostringstream os;
   os << html_head("gradlab report: " + dir);
   os << "<h1>gradlab report</h1>\n<p>run folder <code>" << escape_html(dir) << "</code>";
-  if (config.is_object()) {
-    os << " · kind <b>" << escape_html(config.value("kind", "?")) << "</b>";
-    if (config.contains("model"))
-      os << " · model " << escape_html(config["model"].value("type", "?"));
-    if (config.contains("optim"))
-      os << " · " << escape_html(config["optim"].value("type", "?"))
-         << ", η = " << format_number(config["optim"].value("lr", 0.0));
-  }
+  const ConfigFacts facts = config_facts(config);
+  if (facts.run) os << " · kind <b>" << escape_html(facts.run->kind) << "</b>";
+  if (facts.model) os << " · model " << model_type_name(facts.model->type);
+  if (facts.optim)
+    os << " · " << optimizer_type_name(facts.optim->type)
+       << ", η = " << format_number(facts.optim->lr);
   os << "<br>" << rows.size() << " metrics rows";
   if (summary.is_object()) {
     os << " · status <span class=\"status\">" << escape_html(summary.value("status", "?"))
@@ -300,7 +319,7 @@ std::string run_page(const std::string& dir, const std::vector<Json>& rows, cons
     os << " · no summary.json (the run is unfinished or was killed)";
   }
   os << "</p>\n";
-  for (const Section& s : build_charts(rows, config)) write_section(os, s);
+  for (const Section& s : build_charts(rows, facts)) write_section(os, s);
   if (summary.is_object()) {
     os << "<h2>Summary</h2>\n<table>\n";
     std::vector<std::pair<std::string, std::string>> items;

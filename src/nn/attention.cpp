@@ -9,11 +9,11 @@
 
 namespace gradlab::nn_detail {
 
-BlockDims parse_block_dims(const nlohmann::json& cfg, const char* model) {
+BlockDims block_dims(const BlockConfig& cfg, const char* model) {
   BlockDims d;
-  d.dim = cfg.value("dim", int64_t{64});
-  d.heads = cfg.value("heads", int64_t{4});
-  const double ratio = cfg.value("mlp_ratio", 4.0);
+  d.dim = cfg.dim;
+  d.heads = cfg.heads;
+  const double ratio = cfg.mlp_ratio;
   if (d.dim <= 0 || d.heads <= 0)
     fail<ConfigError>("model.dim and model.heads must be positive for ", model, ", got dim ", d.dim,
                       " and heads ", d.heads);

@@ -20,8 +20,8 @@ struct BlockDims {
   int64_t hidden = 0;  // width of the block's MLP
 };
 
-// Reads model.dim / heads / mlp_ratio (ConfigError when heads does not divide dim).
-BlockDims parse_block_dims(const nlohmann::json& cfg, const char* model);
+// From model.dim / heads / mlp_ratio (ConfigError when heads does not divide dim).
+BlockDims block_dims(const BlockConfig& cfg, const char* model);
 
 // Parameters per block, in state_dict order: norm1.{weight,bias}, attn.qkv.{weight,bias},
 // attn.proj.{weight,bias}, norm2.{weight,bias}, mlp.fc1.{weight,bias}, mlp.fc2.{weight,bias}.

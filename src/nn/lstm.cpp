@@ -28,10 +28,10 @@ enum class OutputKind { Last, Sequence };
 
 class Lstm : public Model {
  public:
-  Lstm(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-    Init init(cfg, rng, ctx.dtype, ctx.device);
-    hidden_ = cfg.value("hidden", int64_t{128});
-    layers_ = cfg.value("layers", int64_t{1});
+  Lstm(const InitConfig& init_cfg, const LstmConfig& cfg, const ModelContext& ctx, Rng& rng) {
+    Init init(init_cfg, rng, ctx.dtype, ctx.device);
+    hidden_ = cfg.hidden;
+    layers_ = cfg.layers;
     if (hidden_ < 1 || layers_ < 1)
       fail<ConfigError>("model.hidden and model.layers must be at least 1 for lstm, got ", hidden_,
                         " and ", layers_);
@@ -60,11 +60,11 @@ class Lstm : public Model {
           "token ids [T]; the data has shape ",
           shape_str(input_shape_));
     }
-    const std::string output =
-        cfg.value("output", input_ == InputKind::Tokens ? "sequence" : "last");
-    if (output != "last" && output != "sequence")
-      fail<ConfigError>("model.output: expected \"last\" or \"sequence\", got \"", output, "\"");
-    output_ = output == "last" ? OutputKind::Last : OutputKind::Sequence;
+    // model.output absent: a character LM (token inputs) predicts at every step.
+    const LstmOutput output =
+        cfg.output ? *cfg.output
+                   : (input_ == InputKind::Tokens ? LstmOutput::Sequence : LstmOutput::Last);
+    output_ = output == LstmOutput::Last ? OutputKind::Last : OutputKind::Sequence;
     out_dim_ = ctx.output_dim;
 
     // state_dict order = module order: embed, lstm (per layer: w_ih, w_hh, b_ih, b_hh), head.
@@ -182,8 +182,9 @@ class Lstm : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_lstm(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-  return std::make_unique<Lstm>(cfg, ctx, rng);
+std::unique_ptr<Model> make_lstm(const InitConfig& init, const LstmConfig& cfg,
+                                 const ModelContext& ctx, Rng& rng) {
+  return std::make_unique<Lstm>(init, cfg, ctx, rng);
 }
 
 }  // namespace gradlab::nn_detail

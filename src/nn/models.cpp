@@ -29,18 +29,6 @@ Tensor& Model::add_param(const std::string& name, Tensor value) {
 
 namespace nn_detail {
 
-Activation parse_activation(const std::string& name) {
-  if (name == "relu") return Activation::Relu;
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "elu") return Activation::Elu;
-  if (name == "gelu") return Activation::Gelu;
-  if (name == "silu") return Activation::Silu;
-  if (name == "softplus") return Activation::Softplus;
-  if (name == "identity") return Activation::Identity;
-  fail<ConfigError>("model.activation: unknown activation \"", name,
-                    "\" (expected relu, tanh, elu, gelu, silu, softplus or identity)");
-}
-
 Tensor activate(Activation a, const Tensor& x) {
   switch (a) {
     case Activation::Relu: return relu(x);
@@ -67,14 +55,8 @@ const char* torch_activation(Activation a) {
   return "";
 }
 
-Init::Init(const nlohmann::json& cfg, Rng& rng, DType dtype, Device device)
-    : rng_(rng), dtype_(dtype), device_(device) {
-  mode_ = cfg.value("init", "pytorch");
-  scale_ = cfg.value("init_scale", 1.0);
-  if (mode_ != "pytorch" && mode_ != "normal" && mode_ != "zeros")
-    fail<ConfigError>("model.init: unknown initialisation \"", mode_,
-                      "\" (expected pytorch, normal or zeros)");
-}
+Init::Init(const InitConfig& init, Rng& rng, DType dtype, Device device)
+    : rng_(rng), dtype_(dtype), device_(device), mode_(init.mode), scale_(init.scale) {}
 
 // torch.nn.Linear/Conv2d reset_parameters: kaiming_uniform_(a=√5) gives
 // U(±1/√fan_in) for weights, and biases are U(±1/√fan_in) too.
@@ -82,8 +64,8 @@ Init::Init(const nlohmann::json& cfg, Rng& rng, DType dtype, Device device)
 Tensor Init::weight(const Shape& shape, int64_t fan_in) {
   double bound = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fan_in, 1)));
   Tensor t;
-  if (mode_ == "zeros") t = zeros(shape, dtype_, device_);
-  else if (mode_ == "normal") t = mul(randn(shape, rng_, dtype_, device_), bound);
+  if (mode_ == InitMode::Zeros) t = zeros(shape, dtype_, device_);
+  else if (mode_ == InitMode::Normal) t = mul(randn(shape, rng_, dtype_, device_), bound);
   else t = rand_uniform(shape, -bound, bound, rng_, dtype_, device_);
   return scale_ == 1.0 ? t : mul(t, scale_);
 }
@@ -91,7 +73,7 @@ Tensor Init::weight(const Shape& shape, int64_t fan_in) {
 Tensor Init::bias(const Shape& shape, int64_t fan_in) {
   double bound = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fan_in, 1)));
   Tensor t;
-  if (mode_ == "pytorch") t = rand_uniform(shape, -bound, bound, rng_, dtype_, device_);
+  if (mode_ == InitMode::Pytorch) t = rand_uniform(shape, -bound, bound, rng_, dtype_, device_);
   else t = zeros(shape, dtype_, device_);
   return scale_ == 1.0 ? t : mul(t, scale_);
 }
@@ -116,12 +98,12 @@ int64_t numel_of(const Shape& s) {
 // Fully connected: flatten, then Linear/activation pairs; the last Linear has no activation.
 class Mlp : public Model {
  public:
-  Mlp(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng, bool linear_only) {
-    Init init(cfg, rng, ctx.dtype, ctx.device);
-    act_ = linear_only ? Activation::Identity : parse_activation(cfg.value("activation", "relu"));
-    bias_ = cfg.value("bias", true);
-    std::vector<int64_t> widths;
-    if (!linear_only) widths = cfg.value("widths", std::vector<int64_t>{});
+  // linear: the view has no widths and the identity activation.
+  Mlp(const InitConfig& init_cfg, const MlpConfig& cfg, const ModelContext& ctx, Rng& rng,
+      const char* type)
+      : type_(type), act_(cfg.activation), bias_(cfg.bias) {
+    Init init(init_cfg, rng, ctx.dtype, ctx.device);
+    const std::vector<int64_t>& widths = cfg.widths;
     dims_.push_back(numel_of(ctx.input_shape));
     for (int64_t w : widths) {
       if (w <= 0) fail<ConfigError>("model.widths: widths must be positive, got ", w);
@@ -133,7 +115,6 @@ class Mlp : public Model {
       add_param(base + "weight", init.weight({dims_[l + 1], dims_[l]}, dims_[l]));
       if (bias_) add_param(base + "bias", init.bias({dims_[l + 1]}, dims_[l]));
     }
-    type_ = linear_only ? "linear" : "mlp";
   }
   std::string type() const override { return type_; }
   Tensor forward(const TensorList& p, const Tensor& x, const ForwardOptions&) const override {
@@ -165,8 +146,8 @@ class Mlp : public Model {
 
  private:
   std::string type_;
-  Activation act_ = Activation::Relu;
-  bool bias_ = true;
+  Activation act_;
+  bool bias_;
   std::vector<int64_t> dims_;
 };
 
@@ -174,22 +155,21 @@ class Mlp : public Model {
 // Linear head. A pool entry is a 2x2 max/avg pooling (stride 2) after a convolution.
 class Cnn : public Model {
  public:
-  Cnn(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-    Init init(cfg, rng, ctx.dtype, ctx.device);
+  Cnn(const InitConfig& init_cfg, const CnnConfig& cfg, const ModelContext& ctx, Rng& rng) {
+    Init init(init_cfg, rng, ctx.dtype, ctx.device);
     if (ctx.input_shape.size() != 3)
       fail<ConfigError>("model.type cnn needs image inputs [C, H, W], the data has shape ",
                         shape_str(ctx.input_shape));
-    act_ = parse_activation(cfg.value("activation", "relu"));
-    bias_ = cfg.value("bias", true);
-    kernel_ = cfg.value("kernel", 3);
-    stride_ = cfg.value("stride", 1);
-    std::string pool = cfg.value("pool", "max");
-    std::vector<int64_t> channels = cfg.value("channels", std::vector<int64_t>{32, 32});
-    std::vector<bool> pool_after(channels.size(), pool != "none");
-    if (cfg.contains("preset")) apply_preset(cfg["preset"].get<std::string>(), channels, pool_after, pool);
-    pool_max_ = pool == "max";
-    const nlohmann::json& pad = cfg.value("padding", nlohmann::json("same"));
-    padding_ = pad.is_string() ? kernel_ / 2 : pad.get<int64_t>();
+    act_ = cfg.activation;
+    bias_ = cfg.bias;
+    kernel_ = cfg.kernel;
+    stride_ = cfg.stride;
+    PoolType pool = cfg.pool;
+    std::vector<int64_t> channels = cfg.channels;
+    std::vector<bool> pool_after(channels.size(), pool != PoolType::None);
+    if (cfg.preset) apply_preset(*cfg.preset, channels, pool_after, pool);
+    pool_max_ = pool == PoolType::Max;
+    padding_ = cfg.padding ? *cfg.padding : kernel_ / 2;  // "same" at stride 1
     int64_t c = ctx.input_shape[0], h = ctx.input_shape[1], w = ctx.input_shape[2];
     int64_t index = 0;
     for (size_t i = 0; i < channels.size(); ++i) {
@@ -204,7 +184,7 @@ class Cnn : public Model {
       h = (h + 2 * padding_ - kernel_) / stride_ + 1;
       w = (w + 2 * padding_ - kernel_) / stride_ + 1;
       index += 2;  // conv, activation
-      layer.pool = pool_after[i] && pool != "none";
+      layer.pool = pool_after[i] && pool != PoolType::None;
       if (layer.pool) {
         h /= 2;
         w /= 2;
@@ -266,20 +246,19 @@ class Cnn : public Model {
   };
   // Cohen et al. 2021's conv nets: two 32-channel 3x3 convolutions, each followed by 2x2
   // max pooling. vgg_small: VGG-style blocks 64-64-M-128-128-M-256-256-M.
-  static void apply_preset(const std::string& name, std::vector<int64_t>& channels,
-                           std::vector<bool>& pool_after, std::string& pool) {
-    if (name == "cohen_cnn") {
-      channels = {32, 32};
-      pool_after = {true, true};
-      pool = "max";
-    } else if (name == "vgg_small") {
-      channels = {64, 64, 128, 128, 256, 256};
-      pool_after = {false, true, false, true, false, true};
-      pool = "max";
-    } else {
-      fail<ConfigError>("model.preset: unknown preset \"", name,
-                        "\" (expected cohen_cnn or vgg_small)");
+  static void apply_preset(CnnPreset preset, std::vector<int64_t>& channels,
+                           std::vector<bool>& pool_after, PoolType& pool) {
+    switch (preset) {
+      case CnnPreset::CohenCnn:
+        channels = {32, 32};
+        pool_after = {true, true};
+        break;
+      case CnnPreset::VggSmall:
+        channels = {64, 64, 128, 128, 256, 256};
+        pool_after = {false, true, false, true, false, true};
+        break;
     }
+    pool = PoolType::Max;
   }
   Activation act_ = Activation::Relu;
   bool bias_ = true, pool_max_ = true;
@@ -289,20 +268,25 @@ class Cnn : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> build_model(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-  const std::string type = cfg.value("type", "");
+std::unique_ptr<Model> build_model(const ModelConfig& cfg, const ModelContext& ctx, Rng& rng) {
   if (ctx.output_dim <= 0) fail<ConfigError>("model: the data set defines no outputs");
-  if (type == "mlp") return std::make_unique<Mlp>(cfg, ctx, rng, false);
-  if (type == "linear") return std::make_unique<Mlp>(cfg, ctx, rng, true);
-  if (type == "cnn") return std::make_unique<Cnn>(cfg, ctx, rng);
-  if (auto m = build_sequence_model(type, cfg, ctx, rng)) return m;
-  fail<ConfigError>("model.type: \"", type, "\" cannot be built in this build (available: ",
+  if (cfg.type == ModelType::Mlp) return std::make_unique<Mlp>(cfg.init, cfg.mlp, ctx, rng, "mlp");
+  if (cfg.type == ModelType::Linear)
+    return std::make_unique<Mlp>(cfg.init, cfg.mlp, ctx, rng, "linear");
+  if (cfg.type == ModelType::Cnn) return std::make_unique<Cnn>(cfg.init, cfg.cnn, ctx, rng);
+  if (auto m = build_sequence_model(cfg, ctx, rng)) return m;
+  fail<ConfigError>("model.type: \"", model_type_name(cfg.type), "\" cannot be built in this build (available: ",
                     [] {
                       std::string s;
                       for (auto& [n, d] : model_types()) s += (s.empty() ? "" : ", ") + n;
                       return s;
                     }(),
                     ")");
+}
+
+std::unique_ptr<Model> build_model(const nlohmann::json& resolved_model_block,
+                                   const ModelContext& ctx, Rng& rng) {
+  return build_model(model_config_of_resolved_block(resolved_model_block), ctx, rng);
 }
 
 }  // namespace gradlab

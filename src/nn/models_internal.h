@@ -4,8 +4,7 @@
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "gradlab/config_views.h"
 #include "gradlab/nn.h"
 
 namespace gradlab {
@@ -13,15 +12,14 @@ class Rng;
 
 namespace nn_detail {
 
-enum class Activation { Relu, Tanh, Elu, Gelu, Silu, Softplus, Identity };
-Activation parse_activation(const std::string& name);
+// model.activation: gradlab::Activation (gradlab/config_views.h).
 Tensor activate(Activation a, const Tensor& x);
 const char* torch_activation(Activation a);  // "nn.ReLU()", ...
 
 // Parameter initialisation per model.init / model.init_scale (PyTorch defaults by default).
 class Init {
  public:
-  Init(const nlohmann::json& model_cfg, Rng& rng, DType dtype, Device device);
+  Init(const InitConfig& init, Rng& rng, DType dtype, Device device);
   Tensor weight(const Shape& shape, int64_t fan_in);  // Linear / Conv2d weight
   Tensor bias(const Shape& shape, int64_t fan_in);    // Linear / Conv2d bias
   Tensor constant(const Shape& shape, double value);  // LayerNorm weight/bias
@@ -31,14 +29,14 @@ class Init {
   Rng& rng_;
   DType dtype_;
   Device device_;
-  std::string mode_;
-  double scale_ = 1.0;
+  InitMode mode_;
+  double scale_;
 };
 
 }  // namespace nn_detail
 
 // vit, transformer_lm, lstm (src/nn/sequence_models.cpp); null for other types.
-std::unique_ptr<Model> build_sequence_model(const std::string& type, const nlohmann::json& cfg,
-                                            const ModelContext& ctx, Rng& rng);
+std::unique_ptr<Model> build_sequence_model(const ModelConfig& cfg, const ModelContext& ctx,
+                                            Rng& rng);
 
 }  // namespace gradlab

@@ -24,12 +24,15 @@ void require_token_input(const Tensor& x, const char* model, const char* expecte
 
 }  // namespace nn_detail
 
-std::unique_ptr<Model> build_sequence_model(const std::string& type, const nlohmann::json& cfg,
-                                            const ModelContext& ctx, Rng& rng) {
-  if (type == "vit") return nn_detail::make_vit(cfg, ctx, rng);
-  if (type == "transformer_lm") return nn_detail::make_transformer_lm(cfg, ctx, rng);
-  if (type == "lstm") return nn_detail::make_lstm(cfg, ctx, rng);
-  return nullptr;
+std::unique_ptr<Model> build_sequence_model(const ModelConfig& cfg, const ModelContext& ctx,
+                                            Rng& rng) {
+  switch (cfg.type) {
+    case ModelType::Vit: return nn_detail::make_vit(cfg.init, cfg.vit, ctx, rng);
+    case ModelType::TransformerLm:
+      return nn_detail::make_transformer_lm(cfg.init, cfg.transformer_lm, ctx, rng);
+    case ModelType::Lstm: return nn_detail::make_lstm(cfg.init, cfg.lstm, ctx, rng);
+    default: return nullptr;
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> model_types() {

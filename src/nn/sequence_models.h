@@ -3,16 +3,18 @@
 #pragma once
 
 #include <memory>
-#include <nlohmann/json.hpp>
 
+#include "gradlab/config_views.h"
 #include "gradlab/nn.h"
 
 namespace gradlab::nn_detail {
 
-std::unique_ptr<Model> make_vit(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng);
-std::unique_ptr<Model> make_transformer_lm(const nlohmann::json& cfg, const ModelContext& ctx,
-                                           Rng& rng);
-std::unique_ptr<Model> make_lstm(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng);
+std::unique_ptr<Model> make_vit(const InitConfig& init, const VitConfig& cfg,
+                                const ModelContext& ctx, Rng& rng);
+std::unique_ptr<Model> make_transformer_lm(const InitConfig& init, const TransformerLmConfig& cfg,
+                                           const ModelContext& ctx, Rng& rng);
+std::unique_ptr<Model> make_lstm(const InitConfig& init, const LstmConfig& cfg,
+                                 const ModelContext& ctx, Rng& rng);
 
 // DTypeError unless x holds floats (the message names the model and what it expected).
 void require_float_input(const Tensor& x, const char* model, const char* expected);

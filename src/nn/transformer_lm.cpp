@@ -23,22 +23,21 @@ constexpr double kMaskValue = -1e9;
 
 class TransformerLm : public Model {
  public:
-  TransformerLm(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-    Init init(cfg, rng, ctx.dtype, ctx.device);
+  TransformerLm(const InitConfig& init_cfg, const TransformerLmConfig& cfg, const ModelContext& ctx,
+                Rng& rng) {
+    Init init(init_cfg, rng, ctx.dtype, ctx.device);
     if (ctx.input_shape.size() != 1)
       fail<ConfigError>(
           "model.type transformer_lm needs token sequences [T] (data.source text), "
           "the data has shape ",
           shape_str(ctx.input_shape));
-    // model.seq_len defaults to data.seq_len (the window length) when resolved; a bare
-    // model block falls back to the data's window length the same way.
-    seq_len_ = cfg.value("seq_len", ctx.input_shape[0]);
+    seq_len_ = cfg.seq_len;  // resolve_config copies data.seq_len when the model leaves it out
     if (seq_len_ < 1) fail<ConfigError>("model.seq_len must be at least 1, got ", seq_len_);
     if (ctx.input_shape[0] > seq_len_)
       fail<ConfigError>("model.seq_len = ", seq_len_, " is shorter than the data's sequences (",
                         ctx.input_shape[0], " tokens, data.seq_len)");
-    dims_ = parse_block_dims(cfg, "transformer_lm");
-    depth_ = cfg.value("depth", int64_t{2});
+    dims_ = block_dims(cfg.blocks, "transformer_lm");
+    depth_ = cfg.blocks.depth;
     if (depth_ < 1) fail<ConfigError>("model.depth must be at least 1, got ", depth_);
     vocab_ = ctx.vocab > 0 ? ctx.vocab : ctx.output_dim;
     out_dim_ = ctx.output_dim;
@@ -115,9 +114,9 @@ class TransformerLm : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_transformer_lm(const nlohmann::json& cfg, const ModelContext& ctx,
-                                           Rng& rng) {
-  return std::make_unique<TransformerLm>(cfg, ctx, rng);
+std::unique_ptr<Model> make_transformer_lm(const InitConfig& init, const TransformerLmConfig& cfg,
+                                           const ModelContext& ctx, Rng& rng) {
+  return std::make_unique<TransformerLm>(init, cfg, ctx, rng);
 }
 
 }  // namespace gradlab::nn_detail

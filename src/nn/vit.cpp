@@ -17,25 +17,22 @@ namespace {
 
 class Vit : public Model {
  public:
-  Vit(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-    Init init(cfg, rng, ctx.dtype, ctx.device);
+  Vit(const InitConfig& init_cfg, const VitConfig& cfg, const ModelContext& ctx, Rng& rng) {
+    Init init(init_cfg, rng, ctx.dtype, ctx.device);
     if (ctx.input_shape.size() != 3)
       fail<ConfigError>("model.type vit needs image inputs [C, H, W], the data has shape ",
                         shape_str(ctx.input_shape));
     channels_ = ctx.input_shape[0];
     height_ = ctx.input_shape[1];
     width_ = ctx.input_shape[2];
-    patch_ = cfg.value("patch", int64_t{4});
+    patch_ = cfg.patch;
     if (patch_ <= 0 || height_ % patch_ != 0 || width_ % patch_ != 0)
       fail<ConfigError>("model.patch = ", patch_, " must divide the image height and width (",
                         height_, " x ", width_, ")");
-    dims_ = parse_block_dims(cfg, "vit");
-    depth_ = cfg.value("depth", int64_t{2});
+    dims_ = block_dims(cfg.blocks, "vit");
+    depth_ = cfg.blocks.depth;
     if (depth_ < 1) fail<ConfigError>("model.depth must be at least 1, got ", depth_);
-    const std::string pool = cfg.value("pool", "cls");
-    if (pool != "cls" && pool != "mean")
-      fail<ConfigError>("model.pool: vit pools with \"cls\" or \"mean\", got \"", pool, "\"");
-    cls_ = pool == "cls";
+    cls_ = cfg.pool == VitPool::Cls;
     out_dim_ = ctx.output_dim;
     patches_ = (height_ / patch_) * (width_ / patch_);
     const int64_t d = dims_.dim, tokens = patches_ + (cls_ ? 1 : 0);
@@ -119,8 +116,9 @@ class Vit : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_vit(const nlohmann::json& cfg, const ModelContext& ctx, Rng& rng) {
-  return std::make_unique<Vit>(cfg, ctx, rng);
+std::unique_ptr<Model> make_vit(const InitConfig& init, const VitConfig& cfg,
+                                const ModelContext& ctx, Rng& rng) {
+  return std::make_unique<Vit>(init, cfg, ctx, rng);
 }
 
 }  // namespace gradlab::nn_detail

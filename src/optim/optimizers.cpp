@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "gradlab/autograd.h"
+#include "gradlab/config_views.h"
 #include "gradlab/ops.h"
 #include "gradlab/optim.h"
 
@@ -299,31 +300,26 @@ class GradientFlow : public Optimizer {
 
 }  // namespace
 
-std::unique_ptr<Optimizer> build_optimizer(const Json& c) {
-  const std::string type = c.at("type").get<std::string>();
-  const double wd = c.value("weight_decay", type == "adamw" ? 0.01 : 0.0);
-  if (type == "gd" || type == "sgd" || type == "momentum" || type == "nesterov") {
-    double mom = c.value("momentum", (type == "momentum" || type == "nesterov") ? 0.9 : 0.0);
-    bool nest = type == "nesterov" || c.value("nesterov", false);
-    return std::make_unique<Sgd>(type, mom, nest, wd);
-  }
-  if (type == "adam" || type == "adamw") {
-    std::vector<double> betas = c.value("betas", std::vector<double>{0.9, 0.999});
-    return std::make_unique<Adam>(type == "adamw", betas.at(0), betas.at(1), c.value("eps", 1e-8),
-                                  wd);
-  }
-  if (type == "rmsprop")
-    return std::make_unique<RmsProp>(c.value("alpha", 0.99), c.value("eps", 1e-8),
-                                     c.value("momentum", 0.0), wd);
-  if (type == "lamb") {
-    std::vector<double> betas = c.value("betas", std::vector<double>{0.9, 0.999});
-    return std::make_unique<Lamb>(betas.at(0), betas.at(1), c.value("eps", 1e-6), wd);
-  }
-  if (type == "gradient_flow") return std::make_unique<GradientFlow>(c.value("substeps", 4));
-  if (type == "normalized_gd") return std::make_unique<NormalizedGd>();
-  fail<ConfigError>("optim.type: \"", type,
+// One row per optimizer type; every hyperparameter comes from the view, whose values the
+// schema filled (src/config/schema.cpp lists PyTorch's defaults).
+std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& c) {
+  using T = OptimizerType;
+  const T t = c.type;
+  if (t == T::Gd || t == T::Sgd || t == T::Momentum || t == T::Nesterov)
+    return std::make_unique<Sgd>(optimizer_type_name(t), c.momentum, c.nesterov, c.weight_decay);
+  if (t == T::Adam || t == T::AdamW)
+    return std::make_unique<Adam>(t == T::AdamW, c.betas[0], c.betas[1], c.eps, c.weight_decay);
+  if (t == T::RmsProp) return std::make_unique<RmsProp>(c.alpha, c.eps, c.momentum, c.weight_decay);
+  if (t == T::Lamb) return std::make_unique<Lamb>(c.betas[0], c.betas[1], c.eps, c.weight_decay);
+  if (t == T::GradientFlow) return std::make_unique<GradientFlow>(static_cast<int>(c.substeps));
+  if (t == T::NormalizedGd) return std::make_unique<NormalizedGd>();
+  fail<ConfigError>("optim.type: \"", optimizer_type_name(t),
                     "\" is not available in this build (expected gd, sgd, momentum, nesterov, "
                     "adam, adamw, rmsprop, lamb, gradient_flow or normalized_gd)");
+}
+
+std::unique_ptr<Optimizer> build_optimizer(const Json& resolved_optim_block) {
+  return build_optimizer(optim_config_of_resolved_block(resolved_optim_block));
 }
 
 // Schedules (t = 0-based step, T = total steps):
@@ -332,29 +328,28 @@ std::unique_ptr<Optimizer> build_optimizer(const Json& c) {
 //   warmup    lr · min(1, (t + 1) / warmup_steps)
 //   cosine    linear warm-up over w steps, then min_lr + (lr − min_lr)(1 + cos(π s / S))/2
 //             with s = t − w, S = T − w                       (torch CosineAnnealingLR form)
-double scheduled_lr(const Json& optim, int64_t t, int64_t total) {
-  const double lr = optim.at("lr").get<double>();
-  if (!optim.contains("schedule")) return lr;
-  const Json& s = optim["schedule"];
-  const std::string type = s.value("type", "constant");
-  if (type == "constant") return lr;
-  if (type == "step") {
-    int64_t size = s.at("step_size").get<int64_t>();
-    return lr * std::pow(s.value("gamma", 0.1), static_cast<double>(t / size));
+double scheduled_lr(const OptimConfig& optim, int64_t t, int64_t total) {
+  const double lr = optim.lr;
+  const ScheduleConfig& s = optim.schedule;
+  switch (s.type) {
+    case ScheduleType::Constant: return lr;
+    case ScheduleType::Step:
+      return lr * std::pow(s.gamma, static_cast<double>(t / s.step_size));
+    case ScheduleType::Warmup:
+      return lr * std::min(1.0, static_cast<double>(t + 1) / static_cast<double>(s.warmup_steps));
+    case ScheduleType::Cosine: {
+      const int64_t w = s.warmup_steps;
+      if (t < w) return lr * static_cast<double>(t + 1) / static_cast<double>(w);
+      double span = static_cast<double>(std::max<int64_t>(total - w, 1));
+      double frac = static_cast<double>(t - w) / span;
+      return s.min_lr + (lr - s.min_lr) * 0.5 * (1 + std::cos(M_PI * frac));
+    }
   }
-  if (type == "warmup") {
-    int64_t w = s.at("warmup_steps").get<int64_t>();
-    return lr * std::min(1.0, static_cast<double>(t + 1) / static_cast<double>(w));
-  }
-  if (type == "cosine") {
-    int64_t w = s.value("warmup_steps", int64_t{0});
-    double min_lr = s.value("min_lr", 0.0);
-    if (t < w) return lr * static_cast<double>(t + 1) / static_cast<double>(w);
-    double span = static_cast<double>(std::max<int64_t>(total - w, 1));
-    double frac = static_cast<double>(t - w) / span;
-    return min_lr + (lr - min_lr) * 0.5 * (1 + std::cos(M_PI * frac));
-  }
-  fail<ConfigError>("optim.schedule.type: unknown schedule \"", type, "\"");
+  fail<ConfigError>("optim.schedule.type: unknown schedule");
+}
+
+double scheduled_lr(const Json& resolved_optim_block, int64_t t, int64_t total) {
+  return scheduled_lr(optim_config_of_resolved_block(resolved_optim_block), t, total);
 }
 
 }  // namespace gradlab

@@ -16,12 +16,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "gradlab/backend.h"
 #include "gradlab/blas_info.h"
+#include "gradlab/config_views.h"
 #include "gradlab/experiment.h"
 #include "gradlab/text.h"
 #include "gradlab/threads.h"
@@ -167,8 +169,9 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   double wall_before = 0;
   // time_s is the only non-deterministic metric; train.log_time = false leaves it out so
   // two runs with the same seed write byte-identical metrics.jsonl files.
-  const bool log_time = config.value("/train/log_time"_json_pointer, Json(true)).get<bool>();
-  int64_t checkpoint_every = config.value("/train/checkpoint_every"_json_pointer, Json(0)).get<int64_t>();
+  const RunnerConfig runner = runner_config(config);
+  const bool log_time = runner.log_time;
+  const int64_t checkpoint_every = runner.checkpoint_every;
 
   if (options.resume) {
     if (!exists(ckpt_dir + "/state.json"))
@@ -261,7 +264,8 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   }
 #endif
   // Runs on a GPU report the most device memory their tensors held at once (CUDA backend).
-  if (config.value("device", "cpu") != "cpu" && device_available(Device::CUDA)) {
+  const std::optional<DevicePreference> device = run_config(config).device;
+  if (device && *device != DevicePreference::Cpu && device_available(Device::CUDA)) {
     const int64_t peak = backend(Device::CUDA).peak_allocated_bytes();
     if (peak > 0) summary["peak_device_memory_bytes"] = peak;
   }

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "gradlab/config.h"
+#include "gradlab/config_views.h"
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
 #include "gradlab/safetensors.h"
@@ -107,7 +108,7 @@ class Session {
       options.profile = profile;
       config_ = resolve_config(parse_config_text(config_text, "config"), options);
       experiment_ = make_experiment(config_);
-      log_time_ = config_.value("/train/log_time"_json_pointer, Json(true)).get<bool>();
+      log_time_ = runner_config(config_).log_time;
       return true;
     });
   }

@@ -38,7 +38,7 @@ ModelContext context(Shape input_shape, int64_t output_dim, int64_t vocab = 0) {
 
 std::unique_ptr<Model> build(const Json& cfg, const ModelContext& ctx, uint64_t seed = 7) {
   Rng rng(seed, 1);
-  return build_model(cfg, ctx, rng);
+  return build_model(model_config_from_block(cfg), ctx, rng);
 }
 
 // Random token ids [n, t] in [0, vocab).

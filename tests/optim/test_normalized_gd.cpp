@@ -17,7 +17,8 @@ using namespace gradlab;
 namespace {
 
 std::unique_ptr<Optimizer> normalized_gd() {
-  return build_optimizer({{"type", "normalized_gd"}, {"lr", 0.1}});
+  // A hand-written optim block: completed by the schema, as resolve_config would.
+  return build_optimizer(optim_config_from_block({{"type", "normalized_gd"}, {"lr", 0.1}}));
 }
 
 // All entries of a list of tensors, concatenated.
@@ -96,6 +97,6 @@ TEST_CASE("normalized_gd: no stability threshold, no state, typed errors", "[opt
   TensorList grads;
   REQUIRE_THROWS_AS(opt->step(params, grads, 0.1), ValueError);
   using Catch::Matchers::Contains;
-  REQUIRE_THROWS_WITH(build_optimizer({{"type", "normalised_gd"}, {"lr", 0.1}}),
+  REQUIRE_THROWS_WITH(optim_config_from_block({{"type", "normalised_gd"}, {"lr", 0.1}}),
                       Contains("normalized_gd"));
 }

@@ -59,7 +59,8 @@ void dump(const Json& spec, const std::string& out_path) {
   ctx.dtype = DType::F64;
   const uint64_t seed = spec.value("seed", uint64_t{0});
   Rng init_rng(seed, 1), data_rng(seed, 2);
-  std::unique_ptr<Model> model = build_model(spec.at("model"), ctx, init_rng);
+  // A hand-written model block: the schema fills what it leaves out, as resolve_config would.
+  std::unique_ptr<Model> model = build_model(model_config_from_block(spec.at("model")), ctx, init_rng);
 
   const int64_t n = spec.at("batch").get<int64_t>();
   Shape input_shape{n};

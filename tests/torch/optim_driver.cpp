@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "gradlab/autograd.h"
+#include "gradlab/config_views.h"
 #include "gradlab/error.h"
 #include "gradlab/loss.h"
 #include "gradlab/ops.h"
@@ -73,7 +74,8 @@ Tensor mlp_forward(const TensorList& params, const Tensor& x, const std::string&
 
 json run_case(const json& c) {
   const std::string name = c.at("name").get<std::string>();
-  const json& optim = c.at("optim");
+  // A hand-written optim block: the schema fills what it leaves out, as resolve_config would.
+  const OptimConfig optim = optim_config_from_block(c.at("optim"));
   const int64_t steps = c.at("steps").get<int64_t>();
   const int64_t total = c.value("total_steps", steps);
   const std::string activation = c.value("activation", "tanh");
@@ -113,7 +115,7 @@ json run_case(const json& c) {
 }
 
 json run_schedule(const json& s) {
-  const json& optim = s.at("optim");
+  const OptimConfig optim = optim_config_from_block(s.at("optim"));
   const int64_t total = s.at("total_steps").get<int64_t>();
   json lrs = json::array();
   for (int64_t t = 0; t < total; ++t) lrs.push_back(scheduled_lr(optim, t, total));
