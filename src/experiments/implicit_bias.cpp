@@ -26,6 +26,7 @@
 #include <limits>
 
 #include "experiments/svm_experiments.h"
+#include "gradlab/config_views.h"
 #include "gradlab/data.h"
 #include "gradlab/error.h"
 #include "gradlab/ops.h"
@@ -73,7 +74,8 @@ class ImplicitBiasExperiment : public Experiment {
     if (nonzero("momentum") || nonzero("weight_decay"))
       fail<ConfigError>("optim: implicit_bias needs optim.momentum = 0 and optim.weight_decay = 0 "
                         "(weight decay would cap ‖w‖ and remove the implicit bias)");
-    optimizer_ = build_optimizer(optim);
+    optim_ = optim_config(config);
+    optimizer_ = build_optimizer(optim_);
     const Json& train = config.at("train");
     if (!train.contains("steps"))
       fail<ConfigError>("train.steps: implicit_bias counts steps (train.epochs has no meaning here)");
@@ -134,7 +136,7 @@ class ImplicitBiasExperiment : public Experiment {
       for (int64_t c = 0; c < d_; ++c) grad[c] += z_[i * d_ + c] * dl[i];
     for (double& g : grad) g /= double(n_);
     const double gnorm = norm(grad);
-    const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+    const double lr = scheduled_lr(optim_, step_, total_steps_);
     const bool blown = !std::isfinite(loss) || !std::isfinite(gnorm);
 
     std::optional<Json> row;
@@ -258,6 +260,7 @@ class ImplicitBiasExperiment : public Experiment {
   Json config_;
   bool exponential_ = false;
   std::string type_;
+  OptimConfig optim_;  // the resolved optim block, typed (gradlab/config_views.h)
   std::unique_ptr<Optimizer> optimizer_;
   int64_t total_steps_ = 0, log_every_ = 10, step_ = 0;
   int64_t next_geometric_ = 1;

@@ -4,6 +4,7 @@
 // give the same bits natively and in WebAssembly (docs/design.md §6), so the browser's
 // oscillation at η = 2/L looks exactly like the native one.
 #include "experiments/quadratic.h"
+#include "gradlab/config_views.h"
 
 #include <algorithm>
 #include <cmath>
@@ -170,7 +171,7 @@ std::string QuadraticExperiment::explain_divergence(double lr, double loss_value
 
 std::optional<Json> QuadraticExperiment::step() {
   if (done()) return std::nullopt;
-  const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  const double lr = scheduled_lr(optim_config(config_), step_, total_steps_);
   const std::vector<double> c = eigen_coordinates();
   double f = 0, grad_sq = 0, x_sq = 0;
   bool coords_finite = true;

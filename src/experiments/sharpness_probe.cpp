@@ -59,13 +59,12 @@ void TrainingExperiment::accumulate_average(const TensorList& params) {
 }
 
 std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
-  const Json& probe = config_.at("probe");
+
   // Sharpness of the full training loss (or of its first probe_examples examples).
   Tensor x = x_train_;
   Targets t = t_train_;
-  const Json& pe = probe.at("probe_examples");
-  if (pe.is_number_integer() && pe.get<int64_t>() < data_.train.n) {
-    std::vector<int64_t> rows(static_cast<size_t>(pe.get<int64_t>()));
+  if (probe_.probe_examples && *probe_.probe_examples < data_.train.n) {
+    std::vector<int64_t> rows(static_cast<size_t>(*probe_.probe_examples));
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     Tensor r = from_indices(rows, {static_cast<int64_t>(rows.size())}, device_);
     x = index_select(x_train_, 0, r);
@@ -75,8 +74,8 @@ std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
     return compute_loss(loss_kind_, model_->forward(p, x), t);
   };
   LanczosOptions opt;
-  opt.top_k = probe.at("top_k").get<int>();
-  opt.iterations = probe.at("lanczos_iters").get<int>();
+  opt.top_k = static_cast<int>(probe_.top_k);
+  opt.iterations = static_cast<int>(probe_.lanczos_iters);
   opt.seed = config_.at("seed").get<uint64_t>() * 1000003ULL + static_cast<uint64_t>(step_);
   int64_t n = total_numel(at);
   opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));

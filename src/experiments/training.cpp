@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "gradlab/autograd.h"
+#include "gradlab/config_views.h"
 #include "gradlab/ops.h"
 #include "gradlab/safetensors.h"
 #include "gradlab/spectrum.h"
@@ -137,7 +138,7 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
   mctx.device = device_;
   mctx.vocab = tokens ? data_.num_classes : 0;  // text: ids index the vocabulary
   Rng init_rng(seed, 1);
-  model_ = build_model(config.at("model"), mctx, init_rng);
+  model_ = build_model(model_config(config), mctx, init_rng);
   if (config.at("model").contains("init_from")) {
     std::string path = config["model"]["init_from"].get<std::string>();
     SafetensorsFile f = load_safetensors(path);
@@ -152,14 +153,14 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
       model_->params()[i].assign_(*t);
     }
   }
-  optimizer_ = build_optimizer(config.at("optim"));
+  optim_ = optim_config(config);
+  optimizer_ = build_optimizer(optim_);
 
-  const Json& train = config.at("train");
-  const Json& bs = train.at("batch_size");
-  if (bs.is_string()) {
-    batch_size_ = 0;
+  const TrainConfig train = train_config(config);
+  if (!train.batch_size) {
+    batch_size_ = 0;  // "full"
   } else {
-    batch_size_ = bs.get<int64_t>();
+    batch_size_ = *train.batch_size;
     if (batch_size_ <= 0 || batch_size_ > data_.train.n)
       fail<ConfigError>("train.batch_size: ", batch_size_, " is outside [1, ", data_.train.n,
                         "] (the training set size) — use \"full\" for full-batch GD");
@@ -169,15 +170,15 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
     fail<ConfigError>("optim.type ", optimizer_->type(), " integrates the full-batch gradient ",
                       "flow: set train.batch_size to \"full\" (got ", batch_size_, ")");
   int64_t per_epoch = batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
-  total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
-                                         : train.at("epochs").get<int64_t>() * per_epoch;
-  log_every_ = train.at("log_every").get<int64_t>();
+  total_steps_ = train.steps ? *train.steps : *train.epochs * per_epoch;
+  log_every_ = train.log_every;
   // Only kinds that read the probe block (edge_of_stability) measure sharpness; the resolved
   // config then holds every probe key. validate_config guarantees 0 <= average_window <=
   // sharpness_every when it is on.
   if (config.contains("probe")) {
-    average_window_ = config["probe"].at("average_window").get<int64_t>();
-    probe_every_ = config["probe"].at("sharpness_every").get<int64_t>();
+    probe_ = probe_config(config);
+    average_window_ = probe_.average_window;
+    probe_every_ = probe_.sharpness_every;
   }
   if (hooks_.check != nullptr) hooks_.check(*this);
 }
@@ -250,7 +251,7 @@ std::optional<Json> TrainingExperiment::step() {
     return row;
   }
   TensorList grads = grad(loss, params, {false, true});
-  const double lr = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  const double lr = scheduled_lr(optim_, step_, total_steps_);
   accumulate_average(params);
   if (log) {
     Json r = Json::object();
@@ -314,7 +315,7 @@ std::optional<Json> TrainingExperiment::preview() const {
     put_finite(r, "test_loss", l);
     if (a >= 0) r["test_acc"] = a;
   }
-  r["lr"] = scheduled_lr(config_.at("optim"), step_, total_steps_);
+  r["lr"] = scheduled_lr(optim_, step_, total_steps_);
   return r;
 }
 

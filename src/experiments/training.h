@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "gradlab/config_views.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
 #include "gradlab/loss.h"
@@ -79,6 +80,8 @@ class TrainingExperiment : public Experiment {
   void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const;
 
   Json config_;
+  OptimConfig optim_;  // typed views of the resolved config (gradlab/config_views.h)
+  ProbeConfig probe_;  // zeros for kinds that do not read the probe block
   TrainingHooks hooks_;
   DType dtype_ = DType::F32;
   Device device_ = Device::CPU;

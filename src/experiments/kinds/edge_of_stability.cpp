@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "experiments/training.h"
+#include "gradlab/config_views.h"
 #include "gradlab/kind.h"
 
 namespace gradlab {
@@ -58,7 +59,7 @@ void add_eos_summary(const TrainingExperiment& e, const std::vector<Json>& rows,
       // (non-monotonically) afterwards, so final_loss < loss_at_eos.
       for (const Json& r : rows)
         if (r["step"] == eos && r.contains("loss")) s["loss_at_eos"] = r["loss"];
-      const int64_t settle = e.config().at("probe").at("settle_steps").get<int64_t>();
+      const int64_t settle = probe_config(e.config()).settle_steps;
       int64_t from = eos.get<int64_t>() + settle;
       std::vector<double> ratios;
       for (const Json* r : probed)
