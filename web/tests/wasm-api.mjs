@@ -118,6 +118,28 @@ const tests = [
     },
   },
   {
+    name: 'api: sweepSummary(config, rows) gives the kind\'s sweep figures (the sweep_summary.json of `gradlab sweep`), null for kinds without one, a ConfigError for bad rows',
+    fn: async () => {
+      const g = await gradlab();
+      // A random-features sweep over N with n = 10 on the grid: test error and ‖W‖ peak at N = n.
+      const row = (N, err, norm) => ({ id: `N=${N}`, 'model.n_features': N, n_features: N, n_train: 10, test_error: err, param_norm: norm, ridge: 0 });
+      const rows = [row(2, 0.5, 1), row(5, 0.6, 3), row(10, 0.9, 40), row(20, 0.55, 5), row(40, 0.4, 2)];
+      const config = { kind: 'double_descent' };
+      const summary = JSON.parse(g.sweepSummary(JSON.stringify(config), JSON.stringify(rows)));
+      assert.equal(summary.kind, 'double_descent');
+      const [c] = summary.curves;
+      assert.equal(c.interpolation_threshold, 10);
+      assert.equal(c.test_error_peak_n_features, 10);
+      assert.equal(c.test_error_peak_grid_steps_from_threshold, 0);
+      assert.equal(c.param_norm_peak_n_features, 10);
+      assert.equal(c.best_test_error_below_threshold, 0.5);
+      assert.equal(c.test_error_at_max_n_features, 0.4);
+      assert.equal(g.sweepSummary(JSON.stringify({ kind: 'edge_of_stability' }), JSON.stringify(rows)), 'null');
+      assert.throws(() => g.sweepSummary(JSON.stringify(config), '{"not": "an array"}'), (e) => e.name === 'ConfigError' && /rows must be a JSON array/.test(e.message));
+      assert.throws(() => g.sweepSummary('[', '[]'), (e) => e.name === 'ConfigError');
+    },
+  },
+  {
     name: 'api: 20000 errors in a row leave the module working (no leak across the boundary)',
     fn: async () => {
       const g = await gradlab();
