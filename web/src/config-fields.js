@@ -12,10 +12,12 @@
 //   path     config path ("optim.lr"; "sweep" is not a path: see control sweep-list)
 //   label    the field's label
 //   control  "log-slider" (a number box and a log-scale slider over [min, max]; `toggle`
-//            {value, label} adds a checkbox that sets the key to that value, e.g. svm.C "inf"),
-//            "sweep-list" (more values of `path` run side by side: the config's sweep block,
-//            the base value kept among them), "slider" (linear, [min, max], `step`);
-//            default: a select for keys with choices, a checkbox for bool keys, else a box
+//            {value, label, start} adds a checkbox that sets the key to that value, e.g. svm.C
+//            "inf", the box showing `start` until a number is typed), "slider" (linear, [min,
+//            max], `step`), "sweep-list" (more values of `path` run side by side: the config's
+//            sweep block, the base value kept among them); default: a select for string keys
+//            with choices, a checkbox for bool keys, else a box (number-or-word keys such as
+//            data.n_train = "all" suggest their words)
 //   choices  the schema's choices this page offers, in this order (others a config holds
 //            still show); choice_labels {value: text} for a select's options
 //   starts   {choice: block}: choosing a value replaces the key's whole block (path minus its
@@ -171,7 +173,9 @@ export function buildFields(container, { fields, schema, edit, visible = null })
         const v = valueOrDefault(schema, config, field.path);
         const off = toggle && v === field.toggle.value;
         if (toggle) { toggle.checked = off; input.disabled = slider.disabled = off; }
-        if (off) return;  // the box keeps its last number for when the toggle is cleared
+        // Toggled: the box keeps its last number (at first the toggle's `start`) for when it is cleared.
+        if (off && input.value === '' && field.toggle.start !== undefined) { input.value = field.toggle.start; slider.value = log ? Math.round((Math.log10(field.toggle.start) - lo) / (hi - lo) * STEPS) : field.toggle.start; }
+        if (off) return;
         input.value = formatValue(v);
         if (typeof v === 'number') slider.value = log ? Math.round((Math.log10(v) - lo) / (hi - lo) * STEPS) : v;
       };
@@ -180,7 +184,7 @@ export function buildFields(container, { fields, schema, edit, visible = null })
         row.insertBefore(el('label', { class: 'inline' }, [toggle, ' ' + field.toggle.label]), row.firstChild);
       }
       row.append(input, slider);
-    } else if (choices.length && type !== 'string_list') {
+    } else if (choices.length && type === 'string') {
       input = el('select', { id, title: doc });
       const labels = field.choice_labels || {};
       for (const c of choices) input.append(el('option', { value: c, text: labels[c] || c }));
@@ -198,8 +202,11 @@ export function buildFields(container, { fields, schema, edit, visible = null })
       write = (config) => { input.checked = !!valueOrDefault(schema, config, field.path); };
       input.addEventListener('change', () => { const v = input.checked; change((c) => setPath(c, field.path, v)); });
     } else {
+      // A number-or-word key (data.n_train: a count or "all") is a box with its words suggested.
       const numeric = type === 'int' || type === 'number';
-      input = el('input', { type: numeric ? 'number' : 'text', id, title: doc, step: type === 'int' ? 1 : numeric ? 'any' : undefined });
+      const list = choices.length ? id + '-choices' : undefined;
+      input = el('input', { type: numeric ? 'number' : 'text', id, title: doc, step: type === 'int' ? 1 : numeric ? 'any' : undefined, list });
+      if (list) row.append(el('datalist', { id: list }, choices.map((c) => el('option', { value: c }))));
       write = (config) => { input.value = formatValue(valueOrDefault(schema, config, field.path)); };
       input.addEventListener('change', () => { const v = parseValue(type, input.value); change((c) => setPath(c, field.path, v)); });
     }

@@ -3,7 +3,7 @@
 // metrics.jsonl looks exactly like a browser run.
 //
 // Chart descriptor: {id, title, x ("step"), y: [row keys], y_labels (legend names of the y
-//   keys, default the keys), log_y, y_label, x_label,
+//   keys, default the keys; null: the run's name), log_y, y_label, x_label,
 //   x_per: a summary key the x value is divided by ("steps_per_epoch": epochs),
 //   threshold: an expression on the run's config drawn as a dashed line ("2/optim.lr"),
 //   threshold_key: a row key holding it (the last row's value wins: rows of a native run
@@ -108,7 +108,7 @@ export class LabCharts {
           const label = (suffix) => [many ? name : '', suffix].filter(Boolean).join(' ') || name;
           if (!width) {
             const col = column(run.rows, key, undefined, scale);
-            if (col.xs.length || j === 0) series.push(Object.assign({ label: label(d.y.length > 1 ? names[j] : ''), color, dash: DASHES[j % DASHES.length] }, col));
+            if (col.xs.length || j === 0) series.push(Object.assign({ label: label(d.y.length > 1 && names[j] ? names[j] : ''), color, dash: DASHES[j % DASHES.length] }, col));
           }
           for (let k = 0; k < width; k++) {
             series.push(Object.assign({ label: label(`${names[j]}${k + 1}`), color, dash: DASHES[k % DASHES.length] }, column(run.rows, key, k, scale)));

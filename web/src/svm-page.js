@@ -300,7 +300,7 @@ async function init() {
   gdRun.run = new Run({ label: 'gd', onState: gdState, onError: gdError, onRows: () => renderGd() });
   preset = clone(await lab.loadPreset(lab.presets[0].file));
   const o = lab.hashOptions;
-  if (Number(o.gd_lr) > 0) gd.lr = Number(o.gd_lr);
+  if (o.gd_lr !== undefined) gd.lr = parseValue('number', o.gd_lr);  // a bad one: the GD run says why
   if (['1000', '10000', '100000', '1000000'].includes(String(o.gd_steps))) gd.steps = Number(o.gd_steps);
   if (o.gd_loss === 'logistic' || o.gd_loss === 'exponential') gd.loss = o.gd_loss;
   if (o.gd_bias !== undefined) gd.bias = String(o.gd_bias) !== '0';
