@@ -138,13 +138,6 @@ const [out, root] = process.argv.slice(2);
 const js = path.join(out, 'js', 'gradlab_web.js'), wasm = path.join(out, 'js', 'gradlab_web.wasm');
 require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
   const schema = JSON.parse(M.schema());
-  // TEMPORARY (issue 14): until schema() exports the kinds with their kPage descriptors,
-  // take the descriptors from web/pages/<kind>.json.
-  if (!schema.kinds) {
-    const dir = path.join(root, 'web', 'pages');
-    schema.kinds = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-      .map((f) => ({ name: f.replace(/\.json$/, ''), page: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) }));
-  }
   fs.writeFileSync(path.join(out, 'schema.json'), JSON.stringify(schema));
   for (const kind of schema.kinds) {
     const folder = kind.page && kind.page.presets;

@@ -71,6 +71,10 @@ struct KeySpec {
   std::size_t max_items = std::numeric_limits<std::size_t>::max();
   std::string doc;  // one line for docs/config.md, `gradlab list` and the browser
   Condition when;
+  // The config block the key belongs to (the first part of its path): it applies only to
+  // kinds that read that block (gradlab/kind.h). Empty: it applies to every kind (kind,
+  // seed, the runner's train.log_time and train.checkpoint_every, sweep, profiles).
+  std::string block;
 
   bool required() const { return default_value.is_null() && !optional && default_from.empty(); }
 };
@@ -89,7 +93,9 @@ const ConfigSchema& config_schema();
 // The schema as JSON, for the browser lab and tools:
 // {"keys": [{"path", "type", "doc", "default"?, "required", "optional", "default_from"?,
 //            "choices"?, "min"?, "max"?, "min_items"?, "max_items"?,
-//            "when"?: {"key", "values"}}, ...],
+//            "when"?: {"key", "values"}, "block"?}, ...],
+//  "kinds": [{"name", "description", "blocks", "blocks_unless", "devices", "row_keys",
+//             "page"}, ...]   (gradlab/kind.h),
 //  "sections": ["data", "model", ...], "exactly_one_of": [["train.steps", "train.epochs"]]}
 // Infinite bounds and unbounded lengths are omitted.
 Json schema_json();

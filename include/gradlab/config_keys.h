@@ -1,5 +1,6 @@
-// schema_builder.h — the small fluent builder the schema tables are written with
-// (schema.cpp, schema_data.cpp), so that adding a config key is one line:
+// gradlab/config_keys.h — the small fluent builder the schema tables are written with
+// (src/config/schema.cpp, schema_data.cpp, and each kind's own keys in
+// src/experiments/kinds/), so that adding a config key is one line:
 //
 //   key("optim.lr", T::Number, required, "step size η").at_least(0),
 //   key("optim.momentum", T::Number, 0.9, "...").in(0, 1).when("optim.type", {"momentum"}),
@@ -40,6 +41,9 @@ class KeyBuilder {
   KeyBuilder&& when(const char* discriminator, const std::vector<Json>& values) &&;
   KeyBuilder&& optional() &&;
   KeyBuilder&& default_from(const char* path) &&;
+  // The key is read by every kind (train.log_time: the runner's), not only by the kinds that
+  // read its block (KeySpec::block).
+  KeyBuilder&& any_kind() &&;
   operator KeySpec() &&;  // NOLINT: the builder's whole point
 
  private:
@@ -61,9 +65,8 @@ KeyBuilder key(const char* path, ValueType type, const char (&default_value)[N],
 // A list of names as Json strings (the shared choice lists: kinds, activations, ...).
 std::vector<Json> names(Names list);
 
-// The sections, one function each (schema.cpp; data keys in schema_data.cpp).
-// data_keys() gates the data block on `kind` being one of model_kinds (every kind that
-// trains a model on data, i.e. all but quadratic_gd).
-std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds);
+// The data block's keys (schema_data.cpp); the other shared sections are in schema.cpp and
+// each kind's own keys in its kind file (gradlab/kind.h).
+std::vector<KeySpec> data_keys();
 
 }  // namespace gradlab::config::schema_tables

@@ -64,15 +64,24 @@ struct Dataset {
   bool is_regression() const { return num_classes == 0; }
 };
 
+// What integer class labels of the npy and points sources may be. ClassIds: class ids
+// 0, 1, ... (K classes = the largest + 1). AnyTwo: any two distinct values, as the SVM
+// convention writes them (−1/+1, also 0/1 or 1/2); the smaller becomes class 0 and the larger
+// class 1 (svm_margin and implicit_bias read class 0 as −1, class 1 as +1), and more than two
+// distinct values are an error.
+enum class LabelValues { ClassIds, AnyTwo };
+
 // Loads the dataset a `data` config block describes. `seed` is the experiment seed; a
 // `data.seed` key in the block overrides it (fix the data while the init seed varies).
 // Throws ConfigError / IOError as described above.
-Dataset load_dataset(const nlohmann::json& data, uint64_t seed);
+Dataset load_dataset(const nlohmann::json& data, uint64_t seed,
+                     LabelValues labels = LabelValues::ClassIds);
 
 // The block with every documented default filled in (for the resolved config.json).
 // Checks keys, types and ranges as load_dataset does, but reads no file: what depends on
 // the data itself (class ids that exist, regression vs classes) is checked on loading.
-nlohmann::json resolve_data_config(const nlohmann::json& data);
+nlohmann::json resolve_data_config(const nlohmann::json& data,
+                                   LabelValues labels = LabelValues::ClassIds);
 
 // (name, one-line description) of each data source and each synthetic generator, for
 // `gradlab list` and the UI.

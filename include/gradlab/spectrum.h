@@ -5,7 +5,7 @@
 // double precision), so they are tested on explicit matrices and used on HVPs.
 //  - lanczos_top_k: Lanczos with full re-orthogonalisation (numerically a
 //    Krylov–Rayleigh–Ritz method), Ritz values from gradlab's tridiagonal QR
-//    (src/spectrum/symmetric_eigen.h, also behind symmetric_eigenvalues).
+//    (gradlab/linalg.h, also behind symmetric_eigenvalues).
 //  - power_iteration: λ of largest magnitude, with its Rayleigh quotient.
 //  - dense_hessian: n HVPs with unit vectors, symmetrised (small nets, tests).
 #pragma once

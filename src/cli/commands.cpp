@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "experiments/double_descent.h"
 #include "gradlab/config.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
+#include "gradlab/kind.h"
 #include "gradlab/loss.h"
 #include "gradlab/nn.h"
 #include "gradlab/threads.h"
@@ -202,14 +202,14 @@ int cmd_sweep(int argc, char** argv) {
   }
   // Kinds with a sweep-level figure (double_descent: where the interpolation threshold and the
   // test-error / ‖W‖ peaks lie) get it in sweep_summary.json, from every row of sweep.jsonl.
-  if (file_exists(sweep_path)) {
+  if (file_exists(sweep_path) && !points.empty()) {
     std::vector<Json> rows;
     std::ifstream f(sweep_path);
     for (std::string line; std::getline(f, line);)
       if (!line.empty()) rows.push_back(Json::parse(line));
-    Json sweep_summary = double_descent_sweep_summary(rows);
-    if (!sweep_summary.is_null())
-      write_file_atomic(a.out + "/sweep_summary.json", sweep_summary.dump(2) + "\n");
+    const Json figures = sweep_summary(points.front().config, rows);
+    if (!figures.is_null())
+      write_file_atomic(a.out + "/sweep_summary.json", figures.dump(2) + "\n");
   }
   return 0;
 }

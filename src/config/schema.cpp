@@ -1,16 +1,21 @@
-// schema.cpp — every key of the experiment config (DESIGN.md §3), one table.
+// schema.cpp — the keys of the experiment config that several kinds share (DESIGN.md §3),
+// one table; each kind's own keys (svm.*, quadratic.*, ...) are in its kind file
+// (src/experiments/kinds/, gradlab/kind.h) and appended here.
 //
 // Each section is a plain function returning its KeySpecs; config_schema() concatenates
 // them (no static registration: the core is a static library and the linker would drop
 // unreferenced registrar objects). Adding a key is one line in its section, written with
-// the small builder of schema_builder.h:
+// the small builder of gradlab/config_keys.h:
 //
 //   key("optim.lr", T::Number, required, "step size η").at_least(0),
 //   key("optim.momentum", T::Number, 0.9, "...").in(0, 1).when("optim.type", {"momentum"}),
 //
 // Order matters: a discriminator (model.type) must come before the keys that depend on it
-// (tests/config/test_config.cpp checks this and the other table invariants).
-#include "config/schema_builder.h"
+// (tests/config/test_config.cpp checks this and the other table invariants). A key applies
+// only to the kinds that read its block (KeySpec::block, the first part of its path), so an
+// svm_margin config holds data and svm and nothing else.
+#include "gradlab/config_keys.h"
+#include "gradlab/kind.h"
 
 namespace gradlab {
 namespace config::schema_tables {
@@ -18,17 +23,16 @@ namespace {
 
 // ---- choices shared by several keys -----------------------------------------------------------
 
-const std::vector<Json> kKinds =
-    names({"edge_of_stability", "quadratic_gd", "svm_margin", "implicit_bias", "double_descent",
-           "random_labels", "central_flow", "scaling_laws", "grokking", "mode_connectivity",
-           "sparse_parity"});
-// Every kind but quadratic_gd trains a model on data: data.*, model.* and loss apply to them.
-const std::vector<Json> kModelKinds =
-    names({"edge_of_stability", "svm_margin", "implicit_bias", "double_descent", "random_labels",
-           "central_flow", "scaling_laws", "grokking", "mode_connectivity", "sparse_parity"});
+// The implemented kinds (gradlab/kind.h): a planned kind does not validate.
+std::vector<Json> kind_names() {
+  std::vector<Json> out;
+  for (const Kind& kind : experiment_kind_table()) out.emplace_back(kind.name);
+  return out;
+}
+
 const std::vector<Json> kActivations =
     names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity"});
-// normalized_gd (w ← w − η∇L/‖∇L‖) runs in implicit_bias only.
+// normalized_gd: w ← w − η∇L/‖∇L‖, ‖∇L‖ over all parameters together (src/optim).
 const std::vector<Json> kAllOptimizers =
     names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",
            "normalized_gd"});
@@ -37,9 +41,12 @@ const std::vector<Json> kAllOptimizers =
 
 std::vector<KeySpec> top_level_keys() {
   return {
-      key("kind", T::String, required, "the experiment to run").one_of(kKinds),
+      key("kind", T::String, required, "the experiment to run (the implemented kinds)")
+          .one_of(kind_names())
+          .any_kind(),
       key("seed", T::Int, 0, "seeds every random choice (data, initialisation, batches)")
-          .at_least(0),
+          .at_least(0)
+          .any_kind(),
       key("dtype", T::String, "float32", "floating-point type of parameters and activations")
           .one_of({"float32", "float64"}),
       key("device", T::String, "cpu", "where tensors live; auto = cuda when a GPU is present")
@@ -49,16 +56,14 @@ std::vector<KeySpec> top_level_keys() {
           "training loss: mse = ½‖f(x) − y‖² summed over outputs, mean over examples; mse_mean "
           "= torch.nn.MSELoss; logistic, exponential, hinge, squared_hinge are binary (y = ±1)")
           .one_of({"mse", "mse_mean", "cross_entropy", "logistic", "exponential", "hinge",
-                   "squared_hinge"})
-          .when("kind", kModelKinds),
+                   "squared_hinge"}),
   };
 }
 
 std::vector<KeySpec> model_keys() {
   return {
       key("model.type", T::String, required, "the network (docs/models.md: its PyTorch definition)")
-          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features"})
-          .when("kind", kModelKinds),
+          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features"}),
       key("model.widths", T::IntList, required, "hidden layer widths; [] is a linear model")
           .at_least(1)
           .when("model.type", {"mlp"}),
@@ -130,7 +135,7 @@ std::vector<KeySpec> model_keys() {
           .when("model.type", {"random_features"}),
       key("model.features", T::String, "relu",
           "random feature map: relu = √(2/N)·max(0, vᵀx + b), b ~ N(0, 1); fourier = "
-          "√(2/N)·cos(vᵀx + b), b ~ U[0, 2π); v ~ N(0, I/σ²) (docs/experiments.md)")
+          "√(2/N)·cos(vᵀx + b), b ~ U[0, 2π); v ~ N(0, I/σ²) (docs/kinds/double_descent.md)")
           .one_of({"relu", "fourier"})
           .when("model.type", {"random_features"}),
       key("model.bandwidth", T::Number, required,
@@ -145,16 +150,13 @@ std::vector<KeySpec> model_keys() {
       key("model.init", T::String, "pytorch",
           "pytorch = torch.nn's defaults (U(±1/√fan_in)); normal = N(0, 1/fan_in) weights and "
           "zero biases; zeros")
-          .one_of({"pytorch", "normal", "zeros"})
-          .when("kind", kModelKinds),
+          .one_of({"pytorch", "normal", "zeros"}),
       key("model.init_scale", T::Number, 1.0,
           "multiplies every initial weight (lazy vs rich regime, Chizat et al. 2019)")
-          .at_least(0)
-          .when("kind", kModelKinds),
+          .at_least(0),
       key("model.init_from", T::Path, required,
           "safetensors file of initial parameters (PyTorch state_dict names)")
-          .optional()
-          .when("kind", kModelKinds),
+          .optional(),
   };
 }
 
@@ -234,22 +236,12 @@ std::vector<KeySpec> train_keys() {
           .at_least(1),
       key("train.log_every", T::Int, 10, "steps between metrics rows").at_least(1),
       key("train.log_time", T::Bool, true,
-          "add wall time time_s to metrics rows; false makes metrics.jsonl byte-reproducible"),
+          "add wall time time_s to metrics rows; false makes metrics.jsonl byte-reproducible")
+          .any_kind(),
       key("train.checkpoint_every", T::Int, 0,
           "steps between checkpoints; 0 = only at the end and on interrupt")
-          .at_least(0),
-      key("train.fit_threshold", T::Number, required,
-          "random_labels: the run counts as fitted once the training loss is at most this "
-          "(summary epochs_to_fit); absent: once train accuracy reaches 100%")
           .at_least(0)
-          .optional()
-          .when("kind", {"random_labels"}),
-      key("train.interpolation_tol", T::Number, 0.0,
-          "double_descent with model.type mlp: a run interpolates when its final train error "
-          "(on the noisy labels) is at most this; the sweep summary's interpolation threshold "
-          "is the smallest width that does")
-          .in(0, 1)
-          .when("kind", {"double_descent"}),
+          .any_kind(),
   };
 }
 
@@ -278,59 +270,18 @@ std::vector<KeySpec> probe_keys() {
   };
 }
 
-std::vector<KeySpec> kind_specific_keys() {
-  return {
-      key("svm.kernel", T::String, "linear",
-          "SVM kernel (libsvm's definitions): linear ⟨x, x′⟩, rbf exp(−γ‖x − x′‖²), poly "
-          "(γ⟨x, x′⟩ + coef0)^degree")
-          .one_of({"linear", "rbf", "poly"})
-          .when("kind", {"svm_margin"}),
-      key("svm.C", T::NumberOrString, "inf",
-          "soft-margin penalty C of the C-SVC; \"inf\" = hard margin (error if not separable)")
-          .one_of({"inf"})
-          .at_least(0)
-          .when("kind", {"svm_margin"}),
-      key("svm.gamma", T::Number, 0.5, "γ of the rbf and poly kernels")
-          .at_least(0)
-          .when("svm.kernel", {"rbf", "poly"}),
-      key("svm.degree", T::Int, 3, "degree of the poly kernel")
-          .at_least(1)
-          .when("svm.kernel", {"poly"}),
-      key("svm.coef0", T::Number, 1.0, "coef0 of the poly kernel").when("svm.kernel", {"poly"}),
-      key("svm.tol", T::Number, 1e-6,
-          "SMO stops when the maximal KKT violation m(α) − M(α) < tol (libsvm's criterion)")
-          .at_least(0)
-          .when("kind", {"svm_margin", "implicit_bias"}),
-      key("svm.delta", T::Number, 0.05,
-          "confidence δ of the margin bound 2/(ρ√m) + √(log(1/δ)/(2m)) (inputs normalised to "
-          "max‖x‖ ≤ 1)")
-          .in(0, 1)
-          .when("kind", {"svm_margin"}),
-      key("quadratic.eigenvalues", T::NumberList, required,
-          "spectrum λ of A in f(x) = ½ xᵀAx (one entry per dimension); L = max λ")
-          .items(1)
-          .when("kind", {"quadratic_gd"}),
-      key("quadratic.rotate", T::Bool, false,
-          "A = Q diag(λ) Qᵀ with a seeded random orthogonal Q (else A = diag(λ))")
-          .when("kind", {"quadratic_gd"}),
-      key("quadratic.x0", T::NumberList, required,
-          "starting point x₀ (one entry per dimension); absent: seeded N(0, 1) entries")
-          .items(1)
-          .optional()
-          .when("kind", {"quadratic_gd"}),
-  };
-}
-
 // Blocks whose contents resolve.cpp checks itself (their keys are key paths).
 std::vector<KeySpec> meta_keys() {
   return {
       key("sweep", T::Object, required,
           "{\"key.path\": [values, ...]}: one run per combination (gradlab sweep)")
-          .optional(),
+          .optional()
+          .any_kind(),
       key("profiles", T::Object, required,
           "{\"name\": {\"key.path\": value}}: named overrides; the browser applies web, tests "
           "apply test")
-          .optional(),
+          .optional()
+          .any_kind(),
   };
 }
 
@@ -340,11 +291,12 @@ ConfigSchema build_schema() {
     for (KeySpec& spec : section) schema.keys.push_back(std::move(spec));
   };
   append(top_level_keys());
-  append(data_keys(kModelKinds));
-  for (auto section :
-       {model_keys, optim_keys, train_keys, probe_keys, kind_specific_keys, meta_keys}) {
-    append(section());
-  }
+  append(data_keys());
+  for (auto section : {model_keys, optim_keys, train_keys, probe_keys}) append(section());
+  // Each kind's own keys (svm.*, quadratic.*, ...), after the shared ones they may depend on.
+  for (const Kind& kind : experiment_kind_table())
+    if (kind.keys != nullptr) append(kind.keys());
+  append(meta_keys());
   schema.exactly_one_of = {{"train.steps", "train.epochs"}};
   return schema;
 }

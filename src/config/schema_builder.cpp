@@ -1,6 +1,6 @@
 // schema_builder.cpp — the out-of-line half of the schema tables' builder (schema_builder.h):
 // one copy of the code that turns `const char*` lists into Json, shared by every key.
-#include "config/schema_builder.h"
+#include "gradlab/config_keys.h"
 
 namespace gradlab::config::schema_tables {
 
@@ -16,6 +16,10 @@ KeyBuilder::KeyBuilder(const char* path, ValueType type, Json default_value, con
   spec_.type = type;
   spec_.default_value = std::move(default_value);
   spec_.doc = doc;
+  // The block a kind must read for this key to apply: the first part of its path (optim.lr
+  // → optim, loss → loss).
+  const std::string full(path);
+  spec_.block = full.substr(0, full.find('.'));
 }
 
 KeyBuilder&& KeyBuilder::one_of(Names choices) && {
@@ -59,6 +63,11 @@ KeyBuilder&& KeyBuilder::optional() && {
 
 KeyBuilder&& KeyBuilder::default_from(const char* path) && {
   spec_.default_from = path;
+  return std::move(*this);
+}
+
+KeyBuilder&& KeyBuilder::any_kind() && {
+  spec_.block.clear();
   return std::move(*this);
 }
 

@@ -4,24 +4,22 @@
 // which keys exist for each source and synthetic generator, their ranges and defaults.
 // tests/config/test_config.cpp checks that the defaults filled here equal
 // resolve_data_config's, and validate_config runs the loader's own cross-key rules too.
-#include "config/schema_builder.h"
+#include "gradlab/config_keys.h"
 
 namespace gradlab::config::schema_tables {
 
-std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
+std::vector<KeySpec> data_keys() {
   const std::vector<Json> kNotSynthetic =
       names({"fashion_mnist", "cifar10", "npy", "text", "points"});
   const std::vector<Json> generators = names({"gaussian_mixture", "linearly_separable", "two_moons",
                                               "circles", "xor", "spiral", "teacher_mlp"});
   return {
       key("data.source", T::String, required, "where the examples come from")
-          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"})
-          .when("kind", model_kinds),
+          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"}),
       key("data.seed", T::Int, required,
           "seed for the data alone (subset, noise, generator); absent: the experiment seed")
           .at_least(0)
-          .optional()
-          .when("kind", model_kinds),
+          .optional(),
       key("data.generator", T::String, required, "the synthetic data generator")
           .one_of(generators)
           .when("data.source", {"synthetic"}),
@@ -43,29 +41,23 @@ std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
           "class ids to keep, in label order (label 0 is the first listed); \"all\" keeps all")
           .one_of({"all"})
           .at_least(0)
-          .items(1)
-          .when("kind", model_kinds),
+          .items(1),
       key("data.subset", T::String, "first",
           "which n_train / n_test examples: the first ones, or a seeded random choice")
-          .one_of({"first", "random"})
-          .when("kind", model_kinds),
+          .one_of({"first", "random"}),
       key("data.label_noise", T::Number, 0.0,
           "fraction of training labels replaced by uniformly random ones (Zhang et al. 2017)")
-          .in(0, 1)
-          .when("kind", model_kinds),
+          .in(0, 1),
       key("data.randomize", T::String, "none",
           "Zhang et al. 2017 randomisation: random labels, one fixed pixel permutation, "
           "per-image permutations, or Gaussian inputs")
-          .one_of({"none", "labels", "shuffled_pixels", "random_pixels", "gaussian"})
-          .when("kind", model_kinds),
+          .one_of({"none", "labels", "shuffled_pixels", "random_pixels", "gaussian"}),
       key("data.preprocess", T::StringList, Json::array(),
           "input transforms in order, statistics from the training split")
-          .one_of({"standardize", "center", "downsample2", "unit_norm"})
-          .when("kind", model_kinds),
+          .one_of({"standardize", "center", "downsample2", "unit_norm"}),
       key("data.targets", T::String, "index",
           "class targets as indices (cross-entropy) or one-hot rows (e.g. MSE, Cohen et al. 2021)")
-          .one_of({"index", "onehot"})
-          .when("kind", model_kinds),
+          .one_of({"index", "onehot"}),
       key("data.path", T::Path, "/usr/share/datasets/fashion-mnist",
           "folder of the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)")
           .when("data.source", {"fashion_mnist"}),
@@ -89,8 +81,8 @@ std::vector<KeySpec> data_keys(const std::vector<Json>& model_kinds) {
           .items(1)
           .when("data.source", {"points"}),
       key("data.labels", T::IntList, required,
-          "class id of each row of data.points (0, 1, ...; at least two classes are assumed)")
-          .at_least(0)
+          "class id of each row of data.points (0, 1, ...; at least two classes are assumed); "
+          "svm_margin and implicit_bias take any two values, e.g. -1/+1 (the smaller is -1)")
           .when("data.source", {"points"}),
       key("data.seq_len", T::Int, required, "tokens per training window")
           .at_least(1)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "config/config_internal.h"
+#include "gradlab/kind.h"
 #include "gradlab/text.h"
 
 namespace gradlab {
@@ -55,6 +56,7 @@ Json spec_json(const KeySpec& spec) {
   if (spec.min_items > 0) out["min_items"] = spec.min_items;
   if (spec.max_items != std::numeric_limits<std::size_t>::max()) out["max_items"] = spec.max_items;
   if (!spec.when.always()) out["when"] = {{"key", spec.when.key}, {"values", spec.when.values}};
+  if (!spec.block.empty()) out["block"] = spec.block;
   return out;
 }
 
@@ -156,8 +158,10 @@ Json schema_json() {
   for (const auto& item : config::schema_index().children) {
     if (!item.first.empty()) sections.push_back(item.first);
   }
-  return {
-      {"keys", keys}, {"sections", sections}, {"exactly_one_of", config_schema().exactly_one_of}};
+  return {{"keys", keys},
+          {"sections", sections},
+          {"exactly_one_of", config_schema().exactly_one_of},
+          {"kinds", kinds_json()}};
 }
 
 std::string schema_markdown() {
@@ -169,6 +173,24 @@ std::string schema_markdown() {
     if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(group);
   }
   TextBuilder md;
+  // Which blocks each kind reads: a key of any other block is an error for that kind.
+  md << "### Kinds\n\n"
+     << "| kind | reads | devices | what it shows |\n"
+     << "|---|---|---|---|\n";
+  for (const Kind& kind : experiment_kind_table()) {
+    std::string reads;
+    for (const KindBlock& b : kind.blocks) {
+      reads += (reads.empty() ? "" : ", ") + std::string("`") + b.block + "`";
+      if (!b.unless_key.empty())
+        reads += " (unless `" + b.unless_key + "` = " + code_list(b.unless_values) + ")";
+    }
+    std::string devices;
+    for (const std::string& d : kind.devices) devices += (devices.empty() ? "" : ", ") + d;
+    md << "| `" << kind.name << "` | " << escape_cell(reads) << " | " << devices << " | "
+       << escape_cell(kind.description) << " |\n";
+  }
+  md << "\nEvery kind also reads `kind`, `seed`, `sweep`, `profiles`, `train.log_time` and "
+        "`train.checkpoint_every`.\n\n";
   for (const std::string& group : groups) {
     md << "### " << (group.empty() ? "Top level" : "`" + group + "`") << "\n\n"
        << "| key | accepts | default | applies when | meaning |\n"

@@ -16,6 +16,7 @@
 #include "config/config_internal.h"
 #include "gradlab/data.h"
 #include "gradlab/error.h"
+#include "gradlab/kind.h"
 
 namespace gradlab::config {
 namespace {
@@ -83,6 +84,8 @@ void check_keys(const Json& config) {
 
 void check_groups(const Json& config) {
   for (const std::vector<std::string>& group : config_schema().exactly_one_of) {
+    // A group of a block the kind does not read (train.steps for svm_margin) is not asked for.
+    if (applicable_spec(config, group.front()) == nullptr) continue;
     std::vector<std::string> given;
     for (const std::string& path : group) {
       if (find_path(config, path) != nullptr) given.push_back(path);
@@ -192,7 +195,13 @@ void validate_point(const Json& config) {
   check_cross_keys(config);
   // The data loader's source-specific rules (x_test with y_test, no "all" for synthetic
   // sizes, ...), so `gradlab validate` rejects what load_dataset would. Reads no file.
-  if (const Json* data = find_path(config, "data")) resolve_data_config(*data);
+  if (const Json* data = find_path(config, "data")) {
+    const Json* kind_value = find_path(config, "kind");
+    const Kind* kind = kind_value != nullptr && kind_value->is_string()
+                           ? find_kind(kind_value->get<std::string>())
+                           : nullptr;
+    resolve_data_config(*data, kind != nullptr ? kind->labels : LabelValues::ClassIds);
+  }
 }
 
 }  // namespace
@@ -203,6 +212,25 @@ const KeySpec* applicable_spec(const Json& config, const std::string& path, std:
   if (found == index.specs.end()) {
     if (why_not) *why_not = "is not a config key";
     return nullptr;
+  }
+  // The kind must read the key's block (gradlab/kind.h). An absent or unknown kind is the
+  // `kind` key's own error, reported first.
+  const std::string& block = found->second.front()->block;
+  if (!block.empty()) {
+    const Json* kind_value = find_path(config, "kind");
+    const Kind* kind = kind_value != nullptr && kind_value->is_string()
+                           ? find_kind(kind_value->get<std::string>())
+                           : nullptr;
+    if (kind != nullptr && !kind_reads_block(*kind, block, config)) {
+      if (why_not) {
+        std::vector<std::string> reads;
+        for (const KindBlock& b : kind->blocks)
+          if (kind_reads_block(*kind, b.block, config)) reads.push_back(b.block);
+        *why_not = "does not apply to kind \"" + kind->name + "\" (it reads " +
+                   join_words(reads) + ", besides kind, seed, sweep and profiles)";
+      }
+      return nullptr;
+    }
   }
   std::vector<Json> allowed;  // the discriminator values of every spec of this path
   std::string discriminator;

@@ -57,7 +57,8 @@ KeySpec number_key(const char* name, double def, double min, double max) {
 }
 
 // Every key valid for this source (and generator), common keys first.
-std::vector<KeySpec> key_specs(const std::string& source, const std::string& generator) {
+std::vector<KeySpec> key_specs(const std::string& source, const std::string& generator,
+                               LabelValues labels = LabelValues::ClassIds) {
   const bool synthetic = source == "synthetic";
   std::vector<KeySpec> specs = {
       {"source", KeyKind::choice, nullptr, true, 0, 0, kSources},
@@ -84,7 +85,9 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
     add({"y_test", KeyKind::path, nullptr, false, 0, 0, {}});
   } else if (source == "points") {
     add({"points", KeyKind::number_rows, nullptr, true, 0, 0, {}});
-    add({"labels", KeyKind::int_list, nullptr, true, 0, 0, {}});
+    // Class ids >= 0, or any two values for the SVM kinds (LabelValues::AnyTwo).
+    add({"labels", KeyKind::int_list, nullptr, true,
+         labels == LabelValues::AnyTwo ? -kInf : 0.0, 0, {}});
   } else if (source == "text") {
     add({"path", KeyKind::path, nullptr, true, 0, 0, {}});
     add({"seq_len", KeyKind::integer, nullptr, true, 1, 0, {}});
@@ -184,7 +187,9 @@ json check_value(const KeySpec& spec, const json& v) {
       return v;
     case KeyKind::int_list: {
       const std::string expected =
-          "a list of integers >= " + std::to_string(static_cast<int64_t>(spec.min));
+          std::isfinite(spec.min)
+              ? "a list of integers >= " + std::to_string(static_cast<int64_t>(spec.min))
+              : std::string("a list of integers");
       if (!v.is_array()) bad_value(spec.name, expected, v);
       json out = json::array();
       for (const json& item : v) {
@@ -248,7 +253,7 @@ json check_value(const KeySpec& spec, const json& v) {
 
 }  // namespace
 
-json resolve_data_config_impl(const json& data) {
+json resolve_data_config_impl(const json& data, LabelValues labels) {
   if (!data.is_object()) fail<ConfigError>("data: expected an object, got ", data.dump());
   if (!data.contains("source")) {
     fail<ConfigError>("data.source is required (one of ", join(kSources), ")");
@@ -265,7 +270,7 @@ json resolve_data_config_impl(const json& data) {
                             data.at("generator"))
                     .get<std::string>();
   }
-  const std::vector<KeySpec> specs = key_specs(source, generator);
+  const std::vector<KeySpec> specs = key_specs(source, generator, labels);
   const std::string context =
       "source " + source + (generator.empty() ? "" : " (generator " + generator + ")");
 
@@ -336,9 +341,10 @@ json resolve_data_config_impl(const json& data) {
   return resolved;
 }
 
-DataConfig parse_data_config(const json& data) {
+DataConfig parse_data_config(const json& data, LabelValues labels) {
   DataConfig config;
-  config.block = resolve_data_config_impl(data);
+  config.block = resolve_data_config_impl(data, labels);
+  config.label_values = labels;
   const json& b = config.block;
   config.source = b["source"].get<std::string>();
   if (b.contains("seed")) config.seed = b["seed"].get<uint64_t>();
@@ -397,8 +403,8 @@ const char* preprocess_name(Preprocess p) {
 
 namespace gradlab {
 
-nlohmann::json resolve_data_config(const nlohmann::json& data) {
-  return data::resolve_data_config_impl(data);
+nlohmann::json resolve_data_config(const nlohmann::json& data, LabelValues labels) {
+  return data::resolve_data_config_impl(data, labels);
 }
 
 std::vector<std::pair<std::string, std::string>> data_sources() {

@@ -37,12 +37,15 @@ struct DataConfig {
   std::vector<Preprocess> preprocess;
   TargetEncoding targets = TargetEncoding::index;
   std::optional<uint64_t> seed;  // data.seed, overrides the experiment seed
+  LabelValues label_values = LabelValues::ClassIds;  // what npy / points labels may be
 };
 
 // Validates `data` (ConfigError naming the key) and returns it parsed.
-DataConfig parse_data_config(const nlohmann::json& data);
+DataConfig parse_data_config(const nlohmann::json& data,
+                             LabelValues labels = LabelValues::ClassIds);
 // The validated block with every default filled in (gradlab::resolve_data_config).
-nlohmann::json resolve_data_config_impl(const nlohmann::json& data);
+nlohmann::json resolve_data_config_impl(const nlohmann::json& data,
+                                        LabelValues labels = LabelValues::ClassIds);
 
 const char* randomization_name(Randomization r);
 const char* preprocess_name(Preprocess p);

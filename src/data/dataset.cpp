@@ -140,6 +140,34 @@ std::string describe(const Dataset& ds, const DataConfig& config, const SourceDa
   return os.str();
 }
 
+// LabelValues::AnyTwo (the SVM kinds): the npy / points labels as two classes, the smaller
+// value class 0 (read as −1) and the larger class 1 (+1); 0/1 labels stay as they are. With a
+// single value present (a page where only one class has been clicked so far), a value ≤ 0 is
+// class 0 and a positive one class 1.
+void two_values_as_classes(SourceData& source) {
+  if (source.num_classes == 0 || (source.name != "npy" && source.name != "points")) return;
+  std::vector<int64_t> values;
+  for (const SourceSplit* split : {&source.train, &source.test})
+    values.insert(values.end(), split->labels.begin(), split->labels.end());
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.size() > 2) {
+    std::string listed;
+    for (size_t i = 0; i < values.size() && i < 6; ++i)
+      listed += (i ? ", " : "") + std::to_string(values[i]);
+    fail<ConfigError>("data: the labels take ", values.size(), " values (", listed,
+                      values.size() > 6 ? ", ..." : "", "); a two-class margin problem needs two, "
+                      "e.g. -1 and +1 (the smaller is read as -1)");
+  }
+  auto class_of = [&](int64_t v) -> int64_t {
+    if (values.size() == 2) return v == values[0] ? 0 : 1;
+    return v <= 0 ? 0 : 1;
+  };
+  for (SourceSplit* split : {&source.train, &source.test})
+    for (int64_t& label : split->labels) label = class_of(label);
+  source.num_classes = 2;
+}
+
 SourceData read_source(const DataConfig& config, Rng& rng) {
   if (config.source == "fashion_mnist") return load_fashion_mnist(config);
   if (config.source == "cifar10") return load_cifar10(config);
@@ -153,12 +181,13 @@ SourceData read_source(const DataConfig& config, Rng& rng) {
 }  // namespace
 }  // namespace data
 
-Dataset load_dataset(const nlohmann::json& data_block, uint64_t seed) {
+Dataset load_dataset(const nlohmann::json& data_block, uint64_t seed, LabelValues labels) {
   using namespace data;
-  const DataConfig config = parse_data_config(data_block);
+  const DataConfig config = parse_data_config(data_block, labels);
   Rng root(config.seed.value_or(seed), kDataStream);
   Rng generator_rng = root.split(kGenerate);
-  const SourceData source = read_source(config, generator_rng);
+  SourceData source = read_source(config, generator_rng);
+  if (labels == LabelValues::AnyTwo) two_values_as_classes(source);
   check_against_source(config, source);
 
   Dataset ds;

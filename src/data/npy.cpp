@@ -254,9 +254,10 @@ SourceSplit make_split(const DataConfig& config, const std::string& suffix, Sour
       fail<IOError>("npy: data.y is float (regression targets) but data.", y_key, " is integer");
     }
     for (int64_t i = 0; i < n; ++i) {
-      if (y.integers[i] < 0) {
+      if (y.integers[i] < 0 && config.label_values == LabelValues::ClassIds) {
         fail<IOError>("npy: data.", y_key, " (", y_path, ") has label ", y.integers[i],
-                      " at index ", i, "; class labels must be >= 0");
+                      " at index ", i, "; class labels must be >= 0 (the SVM kinds "
+                      "svm_margin and implicit_bias also take two values such as -1/+1)");
       }
       source.num_classes = std::max(source.num_classes, y.integers[i] + 1);
     }

@@ -1,9 +1,9 @@
 // double_descent with random features: the closed-form fit behind Belkin et al.'s
 // model-wise curve (see double_descent.h for the maths and the scaling).
 //
-// Linear algebra in double (project dgemm for the products, gradlab's symmetric eigensolver,
-// spectrum/symmetric_eigen.h, for the pseudo-inverse): the Gram matrix at N ≈ n has condition
-// number κ(Φ)², and float32 would drown the very peak we want to show.
+// Linear algebra in double through gradlab/linalg.h (the products, the symmetric eigensolver for
+// the pseudo-inverse): the Gram matrix at N ≈ n has condition number κ(Φ)², and float32 would
+// drown the very peak we want to show.
 #include "experiments/double_descent.h"
 
 #include <algorithm>
@@ -13,38 +13,19 @@
 #include <map>
 
 #include "gradlab/error.h"
-#include "gradlab/gemm.h"
+#include "gradlab/linalg.h"
 #include "gradlab/rng.h"
-#include "spectrum/symmetric_eigen.h"
 
 namespace gradlab {
 
 namespace {
 
-// Dense row-major matrix in double: entry (i, j) at data[i * cols + j].
-struct Matrix {
-  int64_t rows = 0, cols = 0;
-  std::vector<double> data;  // (rows, cols)
-  Matrix() = default;
-  Matrix(int64_t r, int64_t c) : rows(r), cols(c), data(static_cast<size_t>(r * c), 0.0) {}
-  double& operator()(int64_t i, int64_t j) { return data[static_cast<size_t>(i * cols + j)]; }
-  double operator()(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * cols + j)]; }
-};
-
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-// C = op(A) op(B) through the project's GEMM (OpenBLAS natively, the SIMD kernels in WASM):
-// the three big products of a fit (features of both splits, the Gram matrix) are ~95% of its
-// flops. Row-major throughout, so leading dimensions are column counts.
-Matrix product(const Matrix& a, bool trans_a, const Matrix& b, bool trans_b) {
-  const int64_t m = trans_a ? a.cols : a.rows;
-  const int64_t k = trans_a ? a.rows : a.cols;
-  const int64_t n = trans_b ? b.rows : b.cols;
-  Matrix c(m, n);
-  dgemm(trans_a, trans_b, m, n, k, 1.0, a.data.data(), a.cols, b.data.data(), b.cols, 0.0,
-        c.data.data(), n);
-  return c;
-}
+// Operand flags for matmul (gradlab/linalg.h: the project's GEMM, OpenBLAS natively, the SIMD
+// kernels in WASM): the three big products of a fit (features of both splits, the Gram matrix)
+// are ~95% of its flops.
+constexpr Transpose kN = Transpose::no, kT = Transpose::yes;
 
 // Inputs of a split as a matrix (rows, d).
 Matrix inputs(const DataSplit& s, int64_t d) {
@@ -74,7 +55,7 @@ Matrix psd_solve(const Matrix& gram, const Matrix& rhs, double ridge, int64_t ma
   const int64_t r = gram.rows;
   SymmetricEigen eig;
   try {
-    eig = symmetric_eigen(gram.data, r, EigenVectors::yes);
+    eig = symmetric_eigen(gram, EigenVectors::yes);
   } catch (const Error& e) {
     fail<ValueError>("double_descent: eigendecomposition of the ", r, "x", r,
                      " Gram matrix failed: ", e.what());
@@ -83,15 +64,13 @@ Matrix psd_solve(const Matrix& gram, const Matrix& rhs, double ridge, int64_t ma
   for (int64_t i = 0; i < r; ++i) mu[i] = eig.values[i] + ridge;
   const double top = std::max(mu.back(), 0.0);
   const double tol = static_cast<double>(max_dim) * std::numeric_limits<double>::epsilon() * top;
-  Matrix ut;  // (r, r) row i = u_i
-  ut.rows = ut.cols = r;
-  ut.data = std::move(eig.vectors);
-  Matrix proj = product(ut, false, rhs, false);  // (r, K) Uᵀ B
+  const Matrix ut(r, r, std::move(eig.vectors));  // (r, r) row i = u_i
+  Matrix proj = matmul(ut, kN, rhs, kN);  // (r, K) Uᵀ B
   for (int64_t i = 0; i < r; ++i) {
     const double inv = mu[i] > tol ? 1.0 / mu[i] : 0.0;
     for (int64_t j = 0; j < proj.cols; ++j) proj(i, j) *= inv;
   }
-  return product(ut, true, proj, false);  // (r, K) U diag(1/μ) Uᵀ B
+  return matmul(ut, kT, proj, kN);  // (r, K) U diag(1/μ) Uᵀ B
 }
 
 // Fraction of rows whose argmax (the first, on ties) differs from the label, and ½‖pred − y‖²
@@ -137,7 +116,7 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
   }
   const double scale = std::sqrt(2.0 / static_cast<double>(big_n));
   auto features = [&](const Matrix& x) {  // (rows, d) -> (rows, N)
-    Matrix z = product(x, false, v, true);
+    Matrix z = matmul(x, kN, v, kT);
     for (int64_t i = 0; i < z.rows; ++i) {
       for (int64_t j = 0; j < big_n; ++j) {
         const double pre = z(i, j) + b[j];
@@ -151,11 +130,11 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
   const Matrix y = onehot(data.train, classes);        // (n, K)
   Matrix w;                                            // (N, K)
   if (big_n <= n) {
-    const Matrix gram = product(phi, true, phi, false);  // (N, N)
-    w = psd_solve(gram, product(phi, true, y, false), spec.ridge, n);
+    const Matrix gram = matmul(phi, kT, phi, kN);  // (N, N)
+    w = psd_solve(gram, matmul(phi, kT, y, kN), spec.ridge, n);
   } else {
-    const Matrix gram = product(phi, false, phi, true);  // (n, n)
-    w = product(phi, true, psd_solve(gram, y, spec.ridge, big_n), false);
+    const Matrix gram = matmul(phi, kN, phi, kT);  // (n, n)
+    w = matmul(phi, kT, psd_solve(gram, y, spec.ridge, big_n), kN);
   }
 
   Json row = Json::object();
@@ -165,14 +144,14 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
   row["ridge"] = spec.ridge;
   row["bandwidth"] = sigma;
   double train_error = 0, train_loss = 0;
-  score(product(phi, false, w, false), data.train, y, train_error, train_loss);
+  score(matmul(phi, kN, w, kN), data.train, y, train_error, train_loss);
   if (std::isfinite(train_loss)) row["loss"] = train_loss;
   row["train_error"] = train_error;
   row["train_acc"] = 1.0 - train_error;
   if (m > 0) {
     const Matrix phi_test = features(inputs(data.test, d));  // (m, N)
     double test_error = 0, test_loss = 0;
-    score(product(phi_test, false, w, false), data.test, onehot(data.test, classes), test_error,
+    score(matmul(phi_test, kN, w, kN), data.test, onehot(data.test, classes), test_error,
           test_loss);
     if (std::isfinite(test_loss)) row["test_loss"] = test_loss;
     row["test_error"] = test_error;

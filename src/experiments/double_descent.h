@@ -97,28 +97,13 @@ class DoubleDescentExperiment : public Experiment {
 // first logged epoch with train_error ≤ tol), epochwise_min_test_error / _epoch (the lowest
 // test error logged before interpolation_epoch), epochwise_peak_test_error / _epoch (the
 // highest logged after that minimum), best_test_error / _epoch (over the whole run).
-class NetworkDoubleDescentExperiment : public TrainingExperiment {
- public:
-  explicit NetworkDoubleDescentExperiment(const Json& config);
-  Json summary(const std::vector<Json>& rows) const override;
-  std::string description() const override;
-
-  int64_t width() const { return width_; }
-  int64_t steps_per_epoch() const { return steps_per_epoch_; }
-  const std::vector<int64_t>& noisy_indices() const { return data_.noisy_indices; }
-
- protected:
-  void add_probes(Json& row) override;
-
- private:
-  int64_t width_ = 0;  // h: every hidden layer's width (0 for a linear model, widths [])
-  int64_t depth_ = 0;  // hidden layers
-  int64_t steps_per_epoch_ = 1;
-  double interpolation_tol_ = 0;
-};
+// Built by make_double_descent_experiment as the shared TrainingExperiment with this kind's
+// hooks (double_descent_network.cpp).
+TrainingHooks network_double_descent_hooks();
 
 // The kind's factory: model.type random_features → DoubleDescentExperiment, mlp →
-// NetworkDoubleDescentExperiment, anything else a ConfigError naming model.type.
+// TrainingExperiment with network_double_descent_hooks(), anything else a ConfigError naming
+// model.type.
 std::unique_ptr<Experiment> make_double_descent_experiment(const Json& config);
 
 // The summary of a double-descent sweep (the rows of sweep.jsonl), or null when the rows

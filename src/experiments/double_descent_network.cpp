@@ -28,63 +28,65 @@ void put_finite(Json& j, const char* key, double v) {
 
 }  // namespace
 
-NetworkDoubleDescentExperiment::NetworkDoubleDescentExperiment(const Json& config)
-    : TrainingExperiment(config) {
-  const Json& model = config.at("model");
-  const std::vector<int64_t> widths = model.at("widths").get<std::vector<int64_t>>();
+namespace {
+
+// h: every hidden layer's width (0 for a linear model, widths []), and the hidden layers.
+std::vector<int64_t> widths_of(const TrainingExperiment& e) {
+  return e.config().at("model").at("widths").get<std::vector<int64_t>>();
+}
+
+void check(const TrainingExperiment& e) {
+  const std::vector<int64_t> widths = widths_of(e);
   for (int64_t w : widths)
     if (w != widths.front())
       fail<ConfigError>("model.widths: double_descent sweeps one width h for every hidden layer; "
-                        "give equal widths like [64] or [64, 64] (got ", model.at("widths").dump(),
-                        ")");
-  width_ = widths.empty() ? 0 : widths.front();
-  depth_ = static_cast<int64_t>(widths.size());
-  if (data_.is_regression() || !data_.label_shape.empty())
+                        "give equal widths like [64] or [64, 64] (got ",
+                        e.config().at("model").at("widths").dump(), ")");
+  if (e.data().is_regression() || !e.data().label_shape.empty())
     fail<ConfigError>("data: double_descent measures classification error; it needs one class "
-                      "label per example, got ", data_.description);
-  steps_per_epoch_ = batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
-  interpolation_tol_ = config.value("/train/interpolation_tol"_json_pointer, Json(0.0)).get<double>();
+                      "label per example, got ", e.data().description);
 }
 
-std::string NetworkDoubleDescentExperiment::description() const {
-  return "double_descent: MLP width " + std::to_string(width_) + " x " + std::to_string(depth_) +
-         " (" + std::to_string(model_->num_params()) + " parameters) on " + data_.description;
+std::string description(const TrainingExperiment& e) {
+  const std::vector<int64_t> widths = widths_of(e);
+  return "double_descent: MLP width " + std::to_string(widths.empty() ? 0 : widths.front()) +
+         " x " + std::to_string(widths.size()) + " (" +
+         std::to_string(e.model().num_params()) + " parameters) on " + e.data().description;
 }
 
-void NetworkDoubleDescentExperiment::add_probes(Json& row) {
-  TrainingExperiment::add_probes(row);
-  row["epoch"] = static_cast<double>(step_) / static_cast<double>(steps_per_epoch_);
+void add_row_keys(const TrainingExperiment& e, Json& row) {
+  row["epoch"] = static_cast<double>(row.at("step").get<int64_t>()) /
+                 static_cast<double>(e.steps_per_epoch());
   if (row.contains("train_acc")) row["train_error"] = 1.0 - row["train_acc"].get<double>();
   if (row.contains("test_acc")) row["test_error"] = 1.0 - row["test_acc"].get<double>();
 }
 
-Json NetworkDoubleDescentExperiment::summary(const std::vector<Json>& rows) const {
-  Json s = TrainingExperiment::summary(rows);
+void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Json& s) {
+  const std::vector<int64_t> widths = widths_of(e);
+  const double interpolation_tol = e.config().at("train").at("interpolation_tol").get<double>();
   s["model"] = "mlp";
-  s["width"] = width_;
-  s["depth"] = depth_;
-  s["steps_per_epoch"] = steps_per_epoch_;
-  s["epochs"] = static_cast<double>(step_) / static_cast<double>(steps_per_epoch_);
-  s["label_noise"] = config_.at("data").value("label_noise", 0.0);
-  s["n_noisy"] = data_.noisy_indices.size();
-  s["noisy_indices"] = data_.noisy_indices;
-  s["interpolation_tol"] = interpolation_tol_;
+  s["width"] = widths.empty() ? 0 : widths.front();
+  s["depth"] = static_cast<int64_t>(widths.size());
+  s["steps_per_epoch"] = e.steps_per_epoch();
+  s["epochs"] = static_cast<double>(e.steps_done()) / static_cast<double>(e.steps_per_epoch());
+  s["label_noise"] = e.config().at("data").at("label_noise");
+  s["n_noisy"] = e.data().noisy_indices.size();
+  s["noisy_indices"] = e.data().noisy_indices;
+  s["interpolation_tol"] = interpolation_tol;
 
   // The final parameters (after the last update; the last logged row is before it).
   double train_loss = NAN, train_acc = -1, test_loss = NAN, test_acc = -1;
-  evaluate(x_train_, t_train_, train_loss, train_acc);
+  e.evaluate_train(train_loss, train_acc);
   put_finite(s, "train_loss", train_loss);
   if (train_acc >= 0) {
     s["train_error"] = 1.0 - train_acc;
-    s["interpolated"] = 1.0 - train_acc <= interpolation_tol_;
+    s["interpolated"] = 1.0 - train_acc <= interpolation_tol;
   }
-  if (x_test_.defined()) {
-    evaluate(x_test_, t_test_, test_loss, test_acc);
+  if (e.evaluate_test(test_loss, test_acc)) {
     put_finite(s, "test_loss", test_loss);
     if (test_acc >= 0) s["test_error"] = 1.0 - test_acc;
   }
-  put_finite(s, "param_norm", std::sqrt(squared_norm(model_->params())));
-
+  put_finite(s, "param_norm", std::sqrt(squared_norm(e.model().params())));
   // Epoch-wise figures over the logged rows.
   std::vector<const Json*> logged;
   for (const Json& r : rows)
@@ -92,7 +94,7 @@ Json NetworkDoubleDescentExperiment::summary(const std::vector<Json>& rows) cons
       logged.push_back(&r);
   Json interpolation_epoch = nullptr;
   for (const Json* r : logged)
-    if ((*r)["train_error"].get<double>() <= interpolation_tol_) {
+    if ((*r)["train_error"].get<double>() <= interpolation_tol) {
       interpolation_epoch = (*r)["epoch"];
       break;
     }
@@ -117,13 +119,24 @@ Json NetworkDoubleDescentExperiment::summary(const std::vector<Json>& rows) cons
     s["epochwise_peak_test_error"] = err(peak);
     s["epochwise_peak_epoch"] = epoch(peak);
   }
-  return s;
+}
+
+}  // namespace
+
+TrainingHooks network_double_descent_hooks() {
+  TrainingHooks hooks;
+  hooks.check = check;
+  hooks.add_row_keys = add_row_keys;
+  hooks.add_summary = add_summary;
+  hooks.description = description;
+  return hooks;
 }
 
 std::unique_ptr<Experiment> make_double_descent_experiment(const Json& config) {
   const std::string type = config.at("model").value("type", "");
   if (type == "random_features") return std::make_unique<DoubleDescentExperiment>(config);
-  if (type == "mlp") return std::make_unique<NetworkDoubleDescentExperiment>(config);
+  if (type == "mlp")
+    return std::make_unique<TrainingExperiment>(config, network_double_descent_hooks());
   fail<ConfigError>("model.type: double_descent fits \"random_features\" in closed form or trains "
                     "an \"mlp\" (width sweep); got \"", type, "\"");
 }

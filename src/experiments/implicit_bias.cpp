@@ -9,10 +9,12 @@
 // trained here is homogeneous, so the SVM must be too.
 //
 // Model f(x) = wᵀx, w₀ = 0. Loss L(w) = (1/n) Σᵢ ℓ(yᵢwᵀxᵢ), ℓ(u) = log(1 + e^{−u}) (logistic)
-// or e^{−u} (exponential). optim.type: gd (w ← w − η∇L), normalized_gd (w ← w − η∇L/‖∇L‖,
-// cf. Nacson et al. 2019 who show normalised steps close the angle much faster), adam
-// (Kingma & Ba 2015 with optim.betas / optim.eps; bias-corrected). Plain float64 loops:
-// 10⁵ steps on a few hundred 2-D points take well under a second.
+// or e^{−u} (exponential), and its gradient ∇L = (1/n) Σᵢ ℓ'(uᵢ) yᵢxᵢ in plain float64 loops:
+// 10⁵ steps on a few hundred 2-D points take well under a second, which the browser's SVM page
+// needs (it runs up to 10⁶ steps live); through tensors and autograd each step cost ~10x more.
+// The step is the core optimizer's (gradlab/optim.h): gd (w ← w − η∇L), normalized_gd
+// (w ← w − η∇L/‖∇L‖, cf. Nacson et al. 2019 who show normalised steps close the angle much
+// faster) or adam (Kingma & Ba 2015 with optim.betas / optim.eps, PyTorch's formula).
 //
 // Rows at step t (the iterate before update t, as quadratic_gd): loss, normalized_margin
 // = minᵢ yᵢwᵀxᵢ/‖w‖, one_minus_cos and angle (radians) between w and ŵ, w_norm, grad_norm,
@@ -26,6 +28,7 @@
 #include "experiments/svm_experiments.h"
 #include "gradlab/data.h"
 #include "gradlab/error.h"
+#include "gradlab/ops.h"
 #include "gradlab/optim.h"
 #include "gradlab/svm.h"
 #include "gradlab/text.h"
@@ -68,19 +71,14 @@ class ImplicitBiasExperiment : public Experiment {
     if (optim.value("momentum", 0.0) != 0 || optim.value("weight_decay", 0.0) != 0)
       fail<ConfigError>("optim: implicit_bias needs optim.momentum = 0 and optim.weight_decay = 0 "
                         "(weight decay would cap ‖w‖ and remove the implicit bias)");
-    if (type_ == "adam") {
-      std::vector<double> betas = optim.value("betas", std::vector<double>{0.9, 0.999});
-      beta1_ = betas.at(0);
-      beta2_ = betas.at(1);
-      eps_ = optim.value("eps", 1e-8);
-    }
+    optimizer_ = build_optimizer(optim);
     const Json& train = config.at("train");
     if (!train.contains("steps"))
       fail<ConfigError>("train.steps: implicit_bias counts steps (train.epochs has no meaning here)");
     total_steps_ = train.at("steps").get<int64_t>();
     log_every_ = train.value("log_every", 10);
 
-    data_ = load_dataset(config.at("data"), config.value("seed", 0));
+    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(), LabelValues::AnyTwo);
     n_ = data_.train.n;
     d_ = data_.input_size();
     std::vector<double> y = svm_signed_labels(data_.train.labels, data_.num_classes, "implicit_bias");
@@ -101,8 +99,6 @@ class ImplicitBiasExperiment : public Experiment {
     }
     w_hat_.assign(svm_.w.begin(), svm_.w.begin() + d_);
     w_.assign(static_cast<size_t>(d_), 0.0);
-    m_.assign(static_cast<size_t>(d_), 0.0);
-    v_.assign(static_cast<size_t>(d_), 0.0);
   }
 
   int64_t total_steps() const override { return total_steps_; }
@@ -168,20 +164,9 @@ class ImplicitBiasExperiment : public Experiment {
                 " (lower optim.lr; the exponential loss overflows for large negative margins)";
       return row;
     }
-    if (type_ == "gd") {
-      for (int64_t c = 0; c < d_; ++c) w_[c] -= lr * grad[c];
-    } else if (type_ == "normalized_gd") {
-      if (gnorm > 0)
-        for (int64_t c = 0; c < d_; ++c) w_[c] -= (lr / gnorm) * grad[c];
-    } else {  // adam, bias-corrected (PyTorch's formula)
-      const double t = double(step_ + 1);
-      const double c1 = 1 - std::pow(beta1_, t), c2 = 1 - std::pow(beta2_, t);
-      for (int64_t c = 0; c < d_; ++c) {
-        m_[c] = beta1_ * m_[c] + (1 - beta1_) * grad[c];
-        v_[c] = beta2_ * v_[c] + (1 - beta2_) * (grad[c] * grad[c]);
-        w_[c] -= lr / c1 * m_[c] / (std::sqrt(v_[c] / c2) + eps_);
-      }
-    }
+    TensorList params{from_vector(w_, {d_}, DType::F64)};
+    optimizer_->step(params, {from_vector(grad, {d_}, DType::F64)}, lr);
+    w_ = params[0].to_vector();
     ++step_;
     return row;
   }
@@ -208,11 +193,11 @@ class ImplicitBiasExperiment : public Experiment {
     return s;
   }
 
+  // w (d), the optimizer's state as the training kinds save it ("optim." + its names).
   void save_state(NamedTensors& tensors, Json& state) const override {
-    auto vec = [&](const std::vector<double>& v) { return from_vector(v, {d_}, DType::F64); };
-    tensors.emplace_back("w", vec(w_));
-    tensors.emplace_back("adam_m", vec(m_));
-    tensors.emplace_back("adam_v", vec(v_));
+    tensors.emplace_back("w", from_vector(w_, {d_}, DType::F64));
+    for (const auto& [k, t] : optimizer_->state_tensors()) tensors.emplace_back("optim." + k, t);
+    state["optimizer"] = optimizer_->state_json();
     state["step"] = step_;
     state["next_geometric"] = next_geometric_;
     state["diverged"] = diverged_;
@@ -230,8 +215,11 @@ class ImplicitBiasExperiment : public Experiment {
       out = std::move(v);
     };
     get("w", w_);
-    get("adam_m", m_);
-    get("adam_v", v_);
+    std::map<std::string, Tensor> opt;
+    for (const auto& [k, t] : f.tensors)
+      if (k.rfind("optim.", 0) == 0) opt[k.substr(6)] = t;
+    optimizer_->load_state_tensors(opt);
+    optimizer_->load_state_json(state.value("optimizer", Json::object()));
     step_ = state.at("step").get<int64_t>();
     next_geometric_ = state.value("next_geometric", int64_t{1});
     diverged_ = state.value("diverged", false);
@@ -267,14 +255,14 @@ class ImplicitBiasExperiment : public Experiment {
   Json config_;
   bool exponential_ = false;
   std::string type_;
-  double beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8;
+  std::unique_ptr<Optimizer> optimizer_;
   int64_t total_steps_ = 0, log_every_ = 10, step_ = 0;
   int64_t next_geometric_ = 1;
   Dataset data_;
   int64_t n_ = 0, d_ = 0;
   std::vector<double> z_;                  // (n, d) yᵢxᵢ, row-major
   svm::Model svm_;                         // hard margin, linear, no bias
-  std::vector<double> w_hat_, w_, m_, v_;  // (d) ŵ, w, Adam moments
+  std::vector<double> w_hat_, w_;          // (d) ŵ, w
   bool diverged_ = false;
   std::string reason_;
 };

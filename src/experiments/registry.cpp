@@ -1,85 +1,124 @@
-// Experiment kinds: config["kind"] -> Experiment (DESIGN.md §3).
-#include "experiments/double_descent.h"
-#include "experiments/quadratic.h"
-#include "experiments/random_labels.h"
-#include "experiments/svm_experiments.h"
-#include "experiments/training.h"
+// The kind table (gradlab/kind.h): one row per experiment kind, each defined in its own file
+// under src/experiments/kinds/. Adding a kind is one file there and one row here
+// (docs/adding.md).
+#include <algorithm>
+
+#include "gradlab/error.h"
+#include "gradlab/kind.h"
 
 namespace gradlab {
 
-namespace {
-struct Kind {
-  const char* name;
-  const char* description;
-  std::unique_ptr<Experiment> (*make)(const Json&);
-};
+// One function per kind file (a function, not a static registrar object: the core is a static
+// library and the linker would drop an unreferenced registrar).
+Kind double_descent_kind();
+Kind edge_of_stability_kind();
+Kind implicit_bias_kind();
+Kind quadratic_gd_kind();
+Kind random_labels_kind();
+Kind svm_margin_kind();
 
-std::unique_ptr<Experiment> make_training(const Json& c) {
-  return std::make_unique<TrainingExperiment>(c);
-}
-std::unique_ptr<Experiment> make_quadratic(const Json& c) {
-  return std::make_unique<QuadraticExperiment>(c);
-}
-std::unique_ptr<Experiment> make_random_labels(const Json& c) {
-  return std::make_unique<RandomLabelsExperiment>(c);
-}
-std::unique_ptr<Experiment> make_double_descent(const Json& c) {
-  return make_double_descent_experiment(c);
-}
-
-const std::vector<Kind>& kinds() {
-  static const std::vector<Kind> k = {
-      {"double_descent",
-       "random-features least squares (min-norm past N = n) or an MLP width sweep on noisy "
-       "labels: test error peaks at the interpolation threshold and falls again (Belkin et al. "
-       "2019, Nakkiran et al. 2019)",
-       make_double_descent},
-      {"edge_of_stability",
-       "full-batch GD with periodic Hessian top-eigenvalue probes (Cohen et al. 2021)",
-       make_training},
-      {"implicit_bias",
-       "GD / normalised GD / Adam on logistic or exponential loss turns toward the max-margin "
-       "SVM direction (Soudry et al. 2018)",
-       make_implicit_bias},
-      {"quadratic_gd",
-       "GD on f(x) = ½ xᵀAx with a chosen spectrum: converges, oscillates or diverges at 2/λmax",
-       make_quadratic},
-      {"random_labels",
-       "train on true / corrupted / random labels or random inputs (Zhang et al. 2017)",
-       make_random_labels},
-      {"svm_margin",
-       "max-margin SVM (SMO; linear, rbf, poly kernels) with its margin, support vectors and "
-       "the margin bound",
-       make_svm_margin},
+const std::vector<Kind>& experiment_kind_table() {
+  // In the order of the lecture: the quadratic picture and the edge of stability, margins,
+  // then generalisation.
+  static const std::vector<Kind> table = {
+      edge_of_stability_kind(), quadratic_gd_kind(), svm_margin_kind(),
+      implicit_bias_kind(),     double_descent_kind(), random_labels_kind(),
   };
-  return k;
+  return table;
+}
+
+const Kind* find_kind(const std::string& name) {
+  for (const Kind& kind : experiment_kind_table())
+    if (kind.name == name) return &kind;
+  return nullptr;
+}
+
+std::string implemented_kind_names() {
+  std::string out;
+  for (const Kind& kind : experiment_kind_table()) out += (out.empty() ? "" : ", ") + kind.name;
+  return out;
+}
+
+namespace {
+// The value at a dotted path ("model.type"), or nullptr.
+const Json* value_at(const Json& config, const std::string& path) {
+  const Json* node = &config;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (!node->is_object() || !node->contains(part)) return nullptr;
+    node = &(*node)[part];
+    if (dot == std::string::npos) return node;
+    start = dot + 1;
+  }
 }
 }  // namespace
 
+bool kind_reads_block(const Kind& kind, const std::string& block, const Json& config) {
+  for (const KindBlock& b : kind.blocks) {
+    if (b.block != block) continue;
+    if (b.unless_key.empty()) return true;
+    const Json* value = value_at(config, b.unless_key);
+    return value == nullptr || std::find(b.unless_values.begin(), b.unless_values.end(),
+                                         *value) == b.unless_values.end();
+  }
+  return false;
+}
+
 std::unique_ptr<Experiment> make_experiment(const Json& config) {
   if (!config.contains("kind") || !config["kind"].is_string())
-    fail<ConfigError>("kind: missing (expected one of the kinds `gradlab list` prints)");
-  std::string kind = config["kind"].get<std::string>();
-  for (const Kind& k : kinds())
-    if (kind == k.name) {
-      std::unique_ptr<Experiment> made = k.make(config);
-      // Only the shared training loop (TrainingExperiment and its kinds) places tensors on a
-      // device; the others compute on the CPU, so "cuda" there is an error, not a silent CPU run.
-      if (config.value("device", "cpu") == "cuda" &&
-          dynamic_cast<const TrainingExperiment*>(made.get()) == nullptr)
-        fail<ConfigError>("device: \"cuda\" is not supported by kind ", kind,
-                          " with this configuration: it computes on the CPU (cuda applies to "
-                          "networks trained by gradient methods); use \"cpu\" or \"auto\"");
-      return made;
-    }
-  std::string valid;
-  for (const Kind& k : kinds()) valid += (valid.empty() ? "" : ", ") + std::string(k.name);
-  fail<ConfigError>("kind: \"", kind, "\" cannot run in this build yet (implemented: ", valid, ")");
+    fail<ConfigError>("kind: missing (expected one of ", implemented_kind_names(), ")");
+  const std::string name = config["kind"].get<std::string>();
+  const Kind* kind = find_kind(name);
+  if (kind == nullptr)
+    fail<ConfigError>("kind: \"", name, "\" is not implemented (implemented: ",
+                      implemented_kind_names(), ")");
+  // A kind that computes on the CPU does not read `device` (validation refuses it), so a
+  // device other than cpu here can only be one the kind supports.
+  if (config.contains("device") && config["device"].is_string()) {
+    const std::string device = config["device"].get<std::string>();
+    if (device != "auto" &&
+        std::find(kind->devices.begin(), kind->devices.end(), device) == kind->devices.end())
+      fail<ConfigError>("device: \"", device, "\" is not supported by kind ", name,
+                        " (it computes on: ", kind->devices.front(), ")");
+  }
+  return kind->make(config);
 }
 
 std::vector<std::pair<std::string, std::string>> experiment_kinds() {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const Kind& k : kinds()) out.emplace_back(k.name, k.description);
+  for (const Kind& kind : experiment_kind_table()) out.emplace_back(kind.name, kind.description);
+  return out;
+}
+
+Json sweep_summary(const Json& config, const std::vector<Json>& rows) {
+  const Kind* kind = config.contains("kind") && config["kind"].is_string()
+                         ? find_kind(config["kind"].get<std::string>())
+                         : nullptr;
+  if (kind == nullptr || kind->sweep_summary == nullptr) return nullptr;
+  return kind->sweep_summary(rows);
+}
+
+Json kinds_json() {
+  Json out = Json::array();
+  for (const Kind& kind : experiment_kind_table()) {
+    Json blocks = Json::array(), unless = Json::object();
+    for (const KindBlock& b : kind.blocks) {
+      blocks.push_back(b.block);
+      if (!b.unless_key.empty())
+        unless[b.block] = {{"key", b.unless_key}, {"values", b.unless_values}};
+    }
+    Json row = {{"name", kind.name},
+                {"description", kind.description},
+                {"blocks", blocks},
+                {"blocks_unless", unless},
+                {"devices", kind.devices},
+                {"row_keys", kind.row_keys},
+                {"labels", kind.labels == LabelValues::AnyTwo ? "any_two" : "class_ids"},
+                {"page", kind.page != nullptr ? Json::parse(kind.page) : Json(nullptr)}};
+    out.push_back(std::move(row));
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // data; one metrics row and a summary with the margin, support vectors, objectives, errors
 // and the margin bound. implicit_bias (implicit_bias.cpp): GD / normalised GD / Adam on
 // logistic or exponential loss with a bias-free linear model, compared every logged step with
-// the hard-margin SVM direction (Soudry et al. 2018). docs/experiments.md documents both.
+// the hard-margin SVM direction (Soudry et al. 2018). docs/kinds/svm_margin.md and implicit_bias.md document them.
 #pragma once
 
 #include <memory>

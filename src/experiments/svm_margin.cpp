@@ -10,7 +10,7 @@
 // normalisation: the bound is stated for ‖φ(x)‖ ≤ 1 and ‖w‖ ≤ 1/ρ; rescaling feature space by
 // 1/R makes max‖φ(x)‖ = 1 and turns ρ into ρ/R (for the linear kernel this is exactly scaling
 // the inputs so max‖x‖ = 1). The reported `margin` is ρ on the data as given. The bound is
-// vacuous when it exceeds 1. Rows: one (step 0). Summary: see docs/experiments.md.
+// vacuous when it exceeds 1. Rows: one (step 0). Summary: see docs/kinds/svm_margin.md.
 #include <cmath>
 #include <limits>
 
@@ -63,7 +63,7 @@ class SvmMarginExperiment : public Experiment {
     options_ = svm_options(config, true);
     delta_ = config.contains("svm") ? config["svm"].value("delta", 0.05) : 0.05;
     if (!(delta_ > 0 && delta_ < 1)) fail<ConfigError>("svm.delta: must be in (0, 1), got ", delta_);
-    data_ = load_dataset(config.at("data"), config.value("seed", 0));
+    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(), LabelValues::AnyTwo);
     y_train_ = svm_signed_labels(data_.train.labels, data_.num_classes, "svm_margin");
     y_test_ = svm_signed_labels(data_.test.labels, data_.num_classes, "svm_margin");
   }

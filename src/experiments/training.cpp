@@ -73,8 +73,9 @@ Targets select_targets(const Targets& t, const Tensor& rows) {
   return out;
 }
 
-TrainingExperiment::TrainingExperiment(const Json& config)
+TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
     : config_(config),
+      hooks_(hooks),
       batch_rng_(config.value("seed", 0), 2),
       dropout_rng_(config.value("seed", 0), 3) {
   dtype_ = parse_dtype(config);
@@ -170,15 +171,31 @@ TrainingExperiment::TrainingExperiment(const Json& config)
   int64_t per_epoch = batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
   total_steps_ = train.contains("steps") ? train["steps"].get<int64_t>()
                                          : train.at("epochs").get<int64_t>() * per_epoch;
-  log_every_ = train.value("log_every", 1);
-  // validate_config guarantees 0 <= average_window <= sharpness_every when it is on.
-  average_window_ = config.value("/probe/average_window"_json_pointer, Json(0)).get<int64_t>();
-  probe_every_ = config.value("/probe/sharpness_every"_json_pointer, Json(0)).get<int64_t>();
+  log_every_ = train.at("log_every").get<int64_t>();
+  // Only kinds that read the probe block (edge_of_stability) measure sharpness; the resolved
+  // config then holds every probe key. validate_config guarantees 0 <= average_window <=
+  // sharpness_every when it is on.
+  if (config.contains("probe")) {
+    average_window_ = config["probe"].at("average_window").get<int64_t>();
+    probe_every_ = config["probe"].at("sharpness_every").get<int64_t>();
+  }
+  if (hooks_.check != nullptr) hooks_.check(*this);
 }
 
 std::string TrainingExperiment::description() const {
-  return config_.value("kind", "") + ": " + model_->type() + " (" +
+  if (hooks_.description != nullptr) return hooks_.description(*this);
+  return config_.at("kind").get<std::string>() + ": " + model_->type() + " (" +
          std::to_string(model_->num_params()) + " parameters) on " + data_.description;
+}
+
+int64_t TrainingExperiment::steps_per_epoch() const {
+  return batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
+}
+
+bool TrainingExperiment::evaluate_test(double& loss, double& acc) const {
+  if (!x_test_.defined()) return false;
+  evaluate(x_test_, t_test_, loss, acc);
+  return true;
 }
 
 void TrainingExperiment::evaluate(const Tensor& x, const Targets& t, double& loss,
@@ -258,6 +275,7 @@ std::optional<Json> TrainingExperiment::step() {
     put_finite(r, "param_norm", global_norm(params));
     r["lr"] = lr;
     add_probes(r);
+    if (hooks_.add_row_keys != nullptr) hooks_.add_row_keys(*this, r);
     row = r;
   }
   if (optimizer_->needs_gradient_fn()) {
@@ -300,85 +318,9 @@ std::optional<Json> TrainingExperiment::preview() const {
   return r;
 }
 
-void TrainingExperiment::add_probes(Json& row) {
-  if (!probe_due()) return;
-  std::vector<double> eigs = probe_eigs(model_->params());
-  row["sharpness"] = eigs.at(0);
-  row["eigs"] = eigs;
-  double lr = row.value("lr", 0.0);
-  if (lr > 0) {
-    double th = optimizer_->stability_threshold(lr);
-    if (th > 0) row["threshold"] = th;
-  }
-  // probe.average_window: the same measurement at the mean of the last W iterates.
-  if (average_window_ > 0) {
-    if (avg_count_ == average_window_) {
-      TensorList mean;
-      {
-        NoGradGuard ng;
-        for (const Tensor& t : avg_sum_)
-          mean.push_back(div(t, static_cast<double>(average_window_)).detach().requires_grad_());
-      }
-      row["sharpness_avg"] = probe_eigs(mean).at(0);
-      NoGradGuard ng;
-      put_finite(row, "loss_avg", full_train_loss(mean).item());
-    }
-    avg_sum_.clear();
-    avg_count_ = 0;
-  }
-}
-
-void TrainingExperiment::accumulate_average(const TensorList& params) {
-  // Sums the iterates of steps p − W + 1 … p for the next probe step p (W ≤ sharpness_every,
-  // so windows never overlap and one running sum suffices).
-  if (average_window_ <= 0 || probe_every_ <= 0) return;
-  const int64_t next_probe = (step_ + probe_every_ - 1) / probe_every_ * probe_every_;
-  if (step_ < next_probe - average_window_ + 1) return;
-  NoGradGuard ng;
-  if (avg_sum_.empty()) {
-    for (const Tensor& p : params) avg_sum_.push_back(p.clone());
-  } else {
-    for (size_t i = 0; i < params.size(); ++i) avg_sum_[i] = add(avg_sum_[i], params[i]);
-  }
-  ++avg_count_;
-}
-
-std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
-  const Json& probe = config_.value("probe", Json::object());
-  // Sharpness of the full training loss (or of its first probe_examples examples).
-  Tensor x = x_train_;
-  Targets t = t_train_;
-  const Json& pe = probe.value("probe_examples", Json("all"));
-  if (pe.is_number_integer() && pe.get<int64_t>() < data_.train.n) {
-    std::vector<int64_t> rows(static_cast<size_t>(pe.get<int64_t>()));
-    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-    Tensor r = from_indices(rows, {static_cast<int64_t>(rows.size())}, device_);
-    x = index_select(x_train_, 0, r);
-    t = select_targets(t_train_, r);
-  }
-  LossFn loss_fn = [&](const TensorList& p) {
-    return compute_loss(loss_kind_, model_->forward(p, x), t);
-  };
-  LanczosOptions opt;
-  opt.top_k = probe.value("top_k", 1);
-  opt.iterations = probe.value("lanczos_iters", 20);
-  opt.seed = static_cast<uint64_t>(config_.value("seed", 0)) * 1000003ULL + static_cast<uint64_t>(step_);
-  int64_t n = total_numel(at);
-  opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
-  opt.top_k = std::min(opt.top_k, opt.iterations);
-  return lanczos_top_k(hessian_operator(loss_fn, at), n, opt).values;
-}
-
-namespace {
-double median_of_sorted(const std::vector<double>& v) {
-  const size_t m = v.size();
-  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-}
-}  // namespace
-
 Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
   Json s = Json::object();
-  s["kind"] = config_.value("kind", "");
+  s["kind"] = config_.at("kind");
   s["n_params"] = model_->num_params();
   s["n_train"] = data_.train.n;
   s["n_test"] = data_.test.n;
@@ -389,79 +331,7 @@ Json TrainingExperiment::summary(const std::vector<Json>& rows) const {
       if (it->contains(k)) s[std::string("final_") + k] = (*it)[k];
     break;
   }
-  // Sharpness over the run, for every optimizer (gradient flow has no threshold, and its
-  // sharpness keeps rising where GD's stops at 2/η).
-  std::vector<const Json*> measured;
-  for (const Json& r : rows)
-    if (r.contains("sharpness")) measured.push_back(&r);
-  if (!measured.empty()) {
-    s["initial_sharpness"] = (*measured.front())["sharpness"];
-    s["final_sharpness"] = (*measured.back())["sharpness"];
-    double peak = -INFINITY;
-    for (const Json* r : measured) peak = std::max(peak, (*r)["sharpness"].get<double>());
-    s["max_sharpness"] = peak;
-  }
-  // Edge-of-stability figures (Cohen et al. 2021), when sharpness was probed.
-  std::vector<const Json*> probed;
-  for (const Json& r : rows)
-    if (r.contains("sharpness") && r.contains("threshold")) probed.push_back(&r);
-  if (!probed.empty()) {
-    double threshold = (*probed.front())["threshold"].get<double>();
-    s["threshold"] = threshold;
-    Json eos = nullptr;
-    for (const Json* r : probed)
-      if ((*r)["sharpness"].get<double>() >= 0.95 * (*r)["threshold"].get<double>()) {
-        eos = (*r)["step"];
-        break;
-      }
-    s["eos_step"] = eos;
-    if (!eos.is_null()) {
-      // The loss when the edge was reached: Cohen et al.'s point is that it keeps falling
-      // (non-monotonically) afterwards, so final_loss < loss_at_eos.
-      for (const Json& r : rows)
-        if (r["step"] == eos && r.contains("loss")) s["loss_at_eos"] = r["loss"];
-      int64_t settle = config_.value("/probe/settle_steps"_json_pointer, Json(300)).get<int64_t>();
-      int64_t from = eos.get<int64_t>() + settle;
-      std::vector<double> ratios;
-      for (const Json* r : probed)
-        if ((*r)["step"].get<int64_t>() >= from)
-          ratios.push_back((*r)["sharpness"].get<double>() / (*r)["threshold"].get<double>());
-      if (!ratios.empty()) {
-        std::vector<double> sorted = ratios;
-        std::sort(sorted.begin(), sorted.end());
-        size_t m = sorted.size();
-        s["post_eos_median_ratio"] = median_of_sorted(sorted);
-        double mean = 0;
-        for (double v : ratios) mean += v;
-        s["post_eos_mean_ratio"] = mean / static_cast<double>(m);
-        s["post_eos_max_ratio"] = sorted.back();
-      }
-      // The same for the averaged iterate (probe.average_window).
-      std::vector<double> averaged;
-      for (const Json* r : probed)
-        if ((*r)["step"].get<int64_t>() >= from && r->contains("sharpness_avg"))
-          averaged.push_back((*r)["sharpness_avg"].get<double>() /
-                             (*r)["threshold"].get<double>());
-      if (!averaged.empty()) {
-        std::sort(averaged.begin(), averaged.end());
-        s["post_eos_avg_median_ratio"] = median_of_sorted(averaged);
-        s["post_eos_avg_max_ratio"] = averaged.back();
-      }
-      // Fraction of logged post-EoS steps whose loss rose since the previous logged step.
-      int64_t ups = 0, count = 0;
-      double prev = NAN;
-      for (const Json& r : rows) {
-        if (!r.contains("loss")) continue;
-        double l = r["loss"].get<double>();
-        if (r["step"].get<int64_t>() > eos.get<int64_t>() && std::isfinite(prev)) {
-          ++count;
-          ups += l > prev;
-        }
-        prev = l;
-      }
-      if (count > 0) s["post_eos_loss_increase_fraction"] = static_cast<double>(ups) / count;
-    }
-  }
+  if (hooks_.add_summary != nullptr) hooks_.add_summary(*this, rows, s);
   return s;
 }
 

@@ -1,5 +1,7 @@
-// Supervised training of a model on a data set: the experiment behind
-// edge_of_stability and random_labels (and the base others extend).
+// Supervised training of a model on a data set: the one experiment behind
+// edge_of_stability, random_labels and network double_descent. Each of those kinds
+// specialises it with TrainingHooks from its kind file (src/experiments/kinds/): extra row
+// keys, summary figures, a description — functions, not subclasses.
 //
 // One step = one optimizer update on one batch (the full training set for GD). A
 // logged step's row describes the parameters *before* that step's update (so step 0
@@ -19,9 +21,24 @@
 
 namespace gradlab {
 
+class TrainingExperiment;
+
+// How a kind built on the shared training loop specialises it. Every hook is optional.
+struct TrainingHooks {
+  // Checks the built experiment (throws ConfigError), e.g. double_descent's equal widths.
+  void (*check)(const TrainingExperiment&) = nullptr;
+  // Adds keys to every logged row, after the shared ones and the sharpness probe.
+  void (*add_row_keys)(const TrainingExperiment&, Json& row) = nullptr;
+  // Adds the kind's figures to the shared summary (final losses, sizes).
+  void (*add_summary)(const TrainingExperiment&, const std::vector<Json>& rows,
+                      Json& summary) = nullptr;
+  // The progress line's description; nullptr: "<kind>: <model> (<n> parameters) on <data>".
+  std::string (*description)(const TrainingExperiment&) = nullptr;
+};
+
 class TrainingExperiment : public Experiment {
  public:
-  explicit TrainingExperiment(const Json& config);
+  explicit TrainingExperiment(const Json& config, TrainingHooks hooks = {});
   int64_t total_steps() const override { return total_steps_; }
   int64_t steps_done() const override { return step_; }
   std::optional<Json> step() override;
@@ -39,10 +56,19 @@ class TrainingExperiment : public Experiment {
   Tensor full_train_loss(const TensorList& params) const;
   const Model& model() const { return *model_; }
   Model& model() { return *model_; }
+  const Json& config() const { return config_; }
+  const Dataset& data() const { return data_; }
+  // Optimizer steps per pass over the training set (1 for full-batch GD).
+  int64_t steps_per_epoch() const;
+  // Loss and accuracy (−1 for regression) at the current parameters on the training set,
+  // and on the test set (false when there is none).
+  void evaluate_train(double& loss, double& acc) const { evaluate(x_train_, t_train_, loss, acc); }
+  bool evaluate_test(double& loss, double& acc) const;
 
- protected:
-  // Adds kind-specific metrics to a logged row (sharpness probes, ...).
-  virtual void add_probes(Json& row);
+ private:
+  // The sharpness probe (sharpness_probe.cpp): on probe steps, the top Hessian eigenvalues
+  // (probe.*), and with probe.average_window the same at the mean of the last W iterates.
+  void add_probes(Json& row);
   // Top Hessian eigenvalues (Lanczos, probe.* options) of the probe loss at `at`.
   std::vector<double> probe_eigs(const TensorList& at) const;
   // Whether this step measures the sharpness (every probe.sharpness_every steps).
@@ -53,6 +79,7 @@ class TrainingExperiment : public Experiment {
   void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const;
 
   Json config_;
+  TrainingHooks hooks_;
   DType dtype_ = DType::F32;
   Device device_ = Device::CPU;
   Dataset data_;
@@ -75,6 +102,10 @@ class TrainingExperiment : public Experiment {
   TensorList avg_sum_;          // sum of the window's iterates so far
   int64_t avg_count_ = 0;
 };
+
+// edge_of_stability's hooks (kinds/edge_of_stability.cpp): its summary figures. Tests that
+// build a TrainingExperiment directly pass them to get the kind's summary.
+TrainingHooks edge_of_stability_hooks();
 
 // Targets for rows [begin, begin + count) of a split, or for a list of rows.
 Targets select_targets(const Targets& t, const Tensor& rows);

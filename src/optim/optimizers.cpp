@@ -1,6 +1,6 @@
-// Optimizers with PyTorch's exact update rules (torch.optim 1.13 documentation), plus
-// LAMB (You et al. 2020), gradient flow (RK4) and the learning-rate schedules. All updates
-// run under no_grad and overwrite parameters in place (Tensor::assign_).
+// Optimizers with PyTorch's exact update rules (torch.optim 1.13 documentation), plus LAMB
+// (You et al. 2020), normalized GD, gradient flow (RK4) and the learning-rate schedules. All
+// updates run under no_grad and overwrite parameters in place (Tensor::assign_).
 #include <cmath>
 
 #include "gradlab/autograd.h"
@@ -221,6 +221,31 @@ class Lamb : public MomentOptimizer {
   }
 };
 
+// Normalized gradient descent: θ ← θ − lr·g/‖g‖, with ‖g‖ the Euclidean norm of all the
+// gradients together (the parameters as one vector, so the direction is GD's and every step
+// has length exactly lr). Nacson, Lee, Gunasekar, Savarese, Srebro & Soudry 2019 ("Convergence
+// of gradient descent on separable data", AISTATS) show it closes the angle to the max-margin
+// direction much faster than GD on separable data. At g = 0 (a stationary point) the
+// direction is undefined and the step leaves the parameters unchanged; a non-finite norm is
+// not skipped, so a diverged gradient still shows in the parameters.
+class NormalizedGd : public Optimizer {
+ public:
+  std::string type() const override { return "normalized_gd"; }
+  void step(TensorList& params, const TensorList& grads, double lr) override {
+    check_lists(params, grads, "normalized_gd");
+    double squares = 0.0;  // ‖g‖², summed in double whatever the parameters' dtype
+    for (const Tensor& g : grads) squares += sum(square(g.to(DType::F64))).item();
+    const double norm = std::sqrt(squares);
+    if (norm == 0.0) return;
+    for (size_t i = 0; i < params.size(); ++i)
+      params[i].assign_(sub(params[i], mul(grads[i], lr / norm)));
+  }
+  std::map<std::string, Tensor> state_tensors() const override { return {}; }
+  void load_state_tensors(const std::map<std::string, Tensor>&) override {}
+  // The step length is lr whatever the curvature: no 2/η stability threshold.
+  double stability_threshold(double) const override { return -1; }
+};
+
 // Gradient flow dθ/dt = −∇L(θ), integrated over time lr per step with the classical
 // fourth-order Runge–Kutta method on `substeps` equal substeps h = lr/substeps:
 //   k1 = ∇L(θ), k2 = ∇L(θ − h/2·k1), k3 = ∇L(θ − h/2·k2), k4 = ∇L(θ − h·k3),
@@ -295,9 +320,10 @@ std::unique_ptr<Optimizer> build_optimizer(const Json& c) {
     return std::make_unique<Lamb>(betas.at(0), betas.at(1), c.value("eps", 1e-6), wd);
   }
   if (type == "gradient_flow") return std::make_unique<GradientFlow>(c.value("substeps", 4));
+  if (type == "normalized_gd") return std::make_unique<NormalizedGd>();
   fail<ConfigError>("optim.type: \"", type,
                     "\" is not available in this build (expected gd, sgd, momentum, nesterov, "
-                    "adam, adamw, rmsprop, lamb or gradient_flow)");
+                    "adam, adamw, rmsprop, lamb, gradient_flow or normalized_gd)");
 }
 
 // Schedules (t = 0-based step, T = total steps):

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "gradlab/error.h"
+#include "gradlab/linalg.h"
 #include "gradlab/rng.h"
 #include "gradlab/spectrum.h"
-#include "spectrum/symmetric_eigen.h"
 
 namespace gradlab {
 namespace {

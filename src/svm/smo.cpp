@@ -20,7 +20,7 @@
 #include <unordered_map>
 
 #include "gradlab/error.h"
-#include "gradlab/gemm.h"
+#include "gradlab/linalg.h"
 #include "gradlab/svm.h"
 
 namespace gradlab::svm {
@@ -40,7 +40,7 @@ double ipow(double base, int e) {
 class KernelRows {
  public:
   KernelRows(const std::vector<double>& x, int64_t n, int64_t d, const Kernel& k)
-      : x_(x), n_(n), d_(d), k_(k), diag_(n) {
+      : x_(x, n, d), n_(n), d_(d), k_(k), diag_(n) {
     for (int64_t i = 0; i < n; ++i) diag_[i] = k(&x[i * d], &x[i * d], d);
     sq_norm_.resize(n);
     for (int64_t i = 0; i < n; ++i) {
@@ -50,13 +50,12 @@ class KernelRows {
     }
     const size_t row_bytes = size_t(n) * sizeof(double);
     if (size_t(n) * row_bytes <= kGramBytes) {
-      // Gram matrix of inner products X Xᵀ by the project's GEMM (OpenBLAS natively, the
-      // wasm_simd128 kernels in WASM, where a symmetric rank-d update in scalar code was far
-      // slower: the svm_solve bench at n = 1,000 took 8.0 s with Eigen's, 0.37 s with dgemm,
-      // despite twice the flops), the kernel map on the lower triangle, then mirrored to the
-      // upper one (so the matrix is exactly symmetric).
-      gram_.resize(size_t(n) * size_t(n));
-      dgemm(false, true, n, n, d, 1.0, x.data(), d, x.data(), d, 0.0, gram_.data(), n);
+      // Gram matrix of inner products X Xᵀ by one product (gradlab/linalg.h: the project's
+      // GEMM, OpenBLAS natively, the wasm_simd128 kernels in WASM, where a symmetric rank-d
+      // update in scalar code was far slower: the svm_solve bench at n = 1,000 took 8.0 s with
+      // Eigen's, 0.37 s with the GEMM, despite twice the flops), the kernel map on the lower
+      // triangle, then mirrored to the upper one (so the matrix is exactly symmetric).
+      gram_ = std::move(matmul(x_, Transpose::no, x_, Transpose::yes).data);
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = 0; j < i; ++j) gram_[i * n + j] = map(gram_[i * n + j], i, j);
         gram_[i * n + i] = diag_[i];
@@ -74,21 +73,20 @@ class KernelRows {
     auto it = where_.find(i);
     if (it != where_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
-      return it->second->second.data();
+      return it->second->second.data.data();
     }
-    std::vector<double> r;
+    Matrix r;
     if (lru_.size() >= capacity_) {  // reuse the least recently used row's storage
       r = std::move(lru_.back().second);
       where_.erase(lru_.back().first);
       lru_.pop_back();
     }
-    r.resize(n_);
-    // Inner products ⟨x_j, x_i⟩ for all j: X xᵢ as an (n, 1) product by the project's GEMM.
-    dgemm(false, true, n_, 1, d_, 1.0, x_.data(), d_, x_.data() + i * d_, d_, 0.0, r.data(), 1);
-    for (int64_t j = 0; j < n_; ++j) r[j] = (j == i) ? diag_[i] : map(r[j], i, j);
+    // Inner products ⟨x_j, x_i⟩ for all j: X xᵢᵀ as an (n, 1) product, xᵢ row i of X.
+    matmul_into(x_, Transpose::no, MatrixView(x_.data + i * d_, 1, d_), Transpose::yes, r);
+    for (int64_t j = 0; j < n_; ++j) r.data[j] = (j == i) ? diag_[i] : map(r.data[j], i, j);
     lru_.emplace_front(i, std::move(r));
     where_[i] = lru_.begin();
-    return lru_.front().second.data();
+    return lru_.front().second.data.data();
   }
   double diag(int64_t i) const { return diag_[i]; }
   const std::vector<double>& diag() const { return diag_; }
@@ -108,15 +106,15 @@ class KernelRows {
     return dot;
   }
 
-  const std::vector<double>& x_;
+  MatrixView x_;  // (n, d) the caller's inputs, not copied
   int64_t n_, d_;
   Kernel k_;
   std::vector<double> diag_, sq_norm_;  // (n) Kᵢᵢ and ‖xᵢ‖²
   bool full_ = false;
   std::vector<double> gram_;  // (n, n) row-major when full_
   size_t capacity_ = 0;
-  std::list<std::pair<int64_t, std::vector<double>>> lru_;
-  std::unordered_map<int64_t, std::list<std::pair<int64_t, std::vector<double>>>::iterator> where_;
+  std::list<std::pair<int64_t, Matrix>> lru_;  // (n, 1) kernel rows, most recent first
+  std::unordered_map<int64_t, std::list<std::pair<int64_t, Matrix>>::iterator> where_;
 };
 
 void check_inputs(const std::vector<double>& x, const std::vector<double>& y, int64_t d,

@@ -44,15 +44,11 @@
 #include "gradlab/config.h"
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
+#include "gradlab/kind.h"
 #include "gradlab/safetensors.h"
 #include "gradlab/threads.h"
 
 namespace gradlab {
-
-// TEMPORARY (issue 14): the one sweep-level figure today (src/experiments/double_descent.h,
-// not on this target's include path); gradlab::sweep_summary(config, rows) of
-// include/gradlab/kind.h replaces it.
-Json double_descent_sweep_summary(const std::vector<Json>& rows);
 
 namespace {
 
@@ -266,11 +262,7 @@ val sweep_summary_text(const std::string& config_text, const std::string& rows_t
     if (!rows.is_array())
       fail<ConfigError>("sweepSummary: rows must be a JSON array of sweep rows, got ",
                         rows.type_name());
-    std::vector<Json> list(rows.begin(), rows.end());
-    // Until the kind table's gradlab::sweep_summary(config, rows) lands: the one kind with a
-    // sweep-level figure.
-    if (config.value("kind", "") != "double_descent") return std::string("null");
-    return double_descent_sweep_summary(list).dump();
+    return sweep_summary(config, std::vector<Json>(rows.begin(), rows.end())).dump();
   });
 }
 

@@ -179,8 +179,15 @@ TEST_CASE("config: wrong types, ranges and choices", "[config]") {
   CHECK_NOTHROW(resolved_with({"train.batch_size=64"}));
   CHECK(error_with({"data.classes=[]"}) ==
         "data.classes: expected at least 1 item, got an empty list");
-  CHECK(error_with({"kind=svm_margin", "svm.C=-1"}) == "svm.C: -1 is below the minimum 0");
-  CHECK(resolved_with({"kind=svm_margin"})["svm"]["C"] == "inf");
+  // svm_margin reads data and svm only: the base config's other blocks go.
+  const std::vector<std::string> svm = {"kind=svm_margin", "model=null", "loss=null", "optim=null",
+                                        "train=null"};
+  auto with = [](std::vector<std::string> a, const std::string& b) {
+    a.push_back(b);
+    return a;
+  };
+  CHECK(error_with(with(svm, "svm.C=-1")) == "svm.C: -1 is below the minimum 0");
+  CHECK(resolved_with(svm)["svm"]["C"] == "inf");
   CHECK(error_with({"model.init_from=\"\""}) ==
         "model.init_from: expected a file path (a non-empty string), got the string \"\"");
 }
@@ -196,7 +203,8 @@ TEST_CASE("config: keys that do not apply, and missing keys", "[config]") {
                     "data.n_train=null", "data.noise=0.1"}) ==
         "data.noise does not apply to data.source \"npy\" (it is for data.source synthetic)");
   CHECK(error_with({"svm.C=1"}) ==
-        "svm.C does not apply to kind \"edge_of_stability\" (it is for kind svm_margin)");
+        "svm.C does not apply to kind \"edge_of_stability\" (it reads data, model, loss, optim, "
+        "train, probe, dtype, device, besides kind, seed, sweep and profiles)");
 
   CHECK(error_with({"optim.lr=null"}) == "missing required key optim.lr (a number)");
   CHECK(error_with({"model.widths=null"}) ==

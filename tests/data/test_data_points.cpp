@@ -22,15 +22,10 @@ Json points_block() {
     "points": [[0.5, -1], [2, 3.25], [-1.5, 0], [4, 4]], "labels": [1, 0, 1, 1]})");
 }
 
-// A complete svm_margin config around a data block (what the page sends to the Session).
+// A complete svm_margin config around a data block (what the page sends to the Session):
+// the kind reads data and svm, nothing else.
 Json svm_config(const Json& data) {
-  return {{"kind", "svm_margin"},
-          {"data", data},
-          {"model", {{"type", "linear"}}},
-          {"loss", "hinge"},
-          {"optim", {{"type", "gd"}, {"lr", 0}}},
-          {"train", {{"steps", 1}}},
-          {"svm", {{"C", "inf"}}}};
+  return {{"kind", "svm_margin"}, {"data", data}, {"svm", {{"C", "inf"}}}};
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "experiments/double_descent.h"
-#include "experiments/random_labels.h"
+#include "experiments/training.h"
 #include "gradlab/config.h"
 
 using namespace gradlab;
@@ -38,15 +38,12 @@ Json rf_config(int64_t n_features, double ridge) {
   Json user = {
       {"kind", "double_descent"},
       {"seed", 0},
-      {"loss", "mse"},
       {"data",
        {{"source", "fashion_mnist"}, {"n_train", kTrain}, {"n_test", 500},
         {"preprocess", {"standardize"}}}},
       {"model",
        {{"type", "random_features"}, {"n_features", n_features}, {"features", "relu"},
-        {"ridge", ridge}}},
-      {"optim", {{"type", "gd"}, {"lr", 0.0}}},
-      {"train", {{"steps", 1}}}};
+        {"ridge", ridge}}}};
   return resolve_config(user);
 }
 
@@ -105,8 +102,10 @@ TEST_CASE("double_descent: features are nested and seeded, bad configs name the 
   CHECK(a["test_loss"].get<double>() == b["test_loss"].get<double>());
 
   Json bad = rf_config(50, 0.0);
+  // The closed-form fit reads no loss: validation refuses one.
   bad["loss"] = "cross_entropy";
-  CHECK_THROWS_WITH(DoubleDescentExperiment(bad), Catch::Contains("loss"));
+  CHECK_THROWS_WITH(validate_config(bad),
+                    Catch::Contains("loss does not apply to kind \"double_descent\""));
   bad = rf_config(50, 0.0);
   bad["model"]["type"] = "mlp";
   CHECK_THROWS_WITH(DoubleDescentExperiment(bad), Catch::Contains("model.type"));
@@ -132,14 +131,15 @@ TEST_CASE("random_labels: summary has epochs_to_fit, test error and the noisy in
                {"model", {{"type", "mlp"}, {"widths", {32}}}},
                {"optim", {{"type", "momentum"}, {"lr", 0.05}, {"momentum", 0.9}}},
                {"train", {{"epochs", 40}, {"batch_size", 16}, {"log_every", 4}}}};
-  RandomLabelsExperiment e(resolve_config(user));
+  std::unique_ptr<Experiment> made = make_experiment(resolve_config(user));
+  auto& e = dynamic_cast<TrainingExperiment&>(*made);
   std::vector<Json> rows;
   while (!e.done())
     if (auto row = e.step()) rows.push_back(*row);
   Json s = e.summary(rows);
   CHECK(s["steps_per_epoch"] == 4);
   // About half the labels were replaced, and the summary lists exactly the data layer's set.
-  CHECK(s["noisy_indices"].get<std::vector<int64_t>>() == e.noisy_indices());
+  CHECK(s["noisy_indices"].get<std::vector<int64_t>>() == e.data().noisy_indices);
   CHECK(s["n_noisy"].get<int64_t>() > 16);
   CHECK(s["n_noisy"].get<int64_t>() < 48);
   // epochs_to_fit is the first logged row at 100% train accuracy.
@@ -157,11 +157,11 @@ TEST_CASE("random_labels: summary has epochs_to_fit, test error and the noisy in
   // A loss threshold above the initial loss counts the run as fitted at step 0.
   user["train"]["fit_threshold"] = 100.0;
   user["train"]["epochs"] = 1;
-  RandomLabelsExperiment loose(resolve_config(user));
+  std::unique_ptr<Experiment> loose = make_experiment(resolve_config(user));
   rows.clear();
-  while (!loose.done())
-    if (auto row = loose.step()) rows.push_back(*row);
-  Json ls = loose.summary(rows);
+  while (!loose->done())
+    if (auto row = loose->step()) rows.push_back(*row);
+  Json ls = loose->summary(rows);
   CHECK(ls["steps_to_fit"] == 0);
   CHECK(ls["fit_criterion"] == "loss <= train.fit_threshold");
 }

@@ -4,7 +4,7 @@
 //
 // Synthetic Gaussian-mixture data (d = 6 inputs, K = 3 classes, n = 48) so the cases run in a
 // second natively and under WASM; Fashion-MNIST sweeps are tests/python's and the measured
-// table in docs/experiments.md.
+// table in docs/kinds/double_descent.md.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>

@@ -32,7 +32,8 @@ Json tiny_config(int64_t steps, const Json& probe) {
 
 TrainingExperiment tiny_run(int64_t settle) {
   return TrainingExperiment(
-      resolve_config(tiny_config(10, {{"settle_steps", settle}, {"average_window", 3}})));
+      resolve_config(tiny_config(10, {{"settle_steps", settle}, {"average_window", 3}})),
+      edge_of_stability_hooks());
 }
 
 Json probe_row(int64_t step, double loss, double sharpness, double averaged) {
@@ -91,7 +92,7 @@ TEST_CASE("eos summary: probe.average_window measures the mean of the last W ite
   // linear model under MSE the Hessian is constant, so sharpness_avg equals sharpness, and
   // loss_avg is the loss at the mean of the three iterates, recomputed here.
   Json config = tiny_config(11, {{"average_window", 3}});
-  TrainingExperiment run(resolve_config(config));
+  TrainingExperiment run(resolve_config(config), edge_of_stability_hooks());
   std::vector<TensorList> iterates;
   std::vector<Json> rows;
   while (!run.done()) {

@@ -73,7 +73,7 @@ ExactFlow exact_flow(TrainingExperiment& e) {
 
 // Runs gradient flow and returns max_k ‖θ_k − θ(kη)‖ / ‖θ₀ − θ*‖ over the run.
 double flow_error(const Json& config, const ExactFlow& exact, double lr, std::vector<Json>* rows) {
-  TrainingExperiment e(config);
+  TrainingExperiment e(config, edge_of_stability_hooks());
   double worst = 0;
   const double scale = (exact.theta0 - exact.theta_star).norm();
   while (!e.done()) {
@@ -91,12 +91,12 @@ double flow_error(const Json& config, const ExactFlow& exact, double lr, std::ve
 }  // namespace
 
 TEST_CASE("gradient_flow: RK4 follows the exact flow on a quadratic where GD diverges", "[eos]") {
-  TrainingExperiment probe(linear_config("gd", 0.1, 1));
+  TrainingExperiment probe(linear_config("gd", 0.1, 1), edge_of_stability_hooks());
   const ExactFlow exact = exact_flow(probe);
   const double lambda_max = exact.eigenvalues.maxCoeff();
   const double lr = 5.0 / lambda_max;  // 2/η = 0.4·λmax: far past GD's stability threshold
 
-  TrainingExperiment gd(linear_config("gd", lr, 400));
+  TrainingExperiment gd(linear_config("gd", lr, 400), edge_of_stability_hooks());
   while (!gd.done()) gd.step();
   CHECK(gd.diverged());  // |1 − ηλmax| = 4: the loss overflows
 
@@ -122,7 +122,7 @@ TEST_CASE("gradient_flow: RK4 follows the exact flow on a quadratic where GD div
   CHECK(rows.back()["loss"].get<double>() < 0.5 * loss0);
   CHECK(rows[0]["sharpness"].get<double>() == Approx(lambda_max).epsilon(1e-9));
   for (const Json& r : rows) CHECK_FALSE(r.contains("threshold"));
-  TrainingExperiment again(linear_config("gradient_flow", lr, 40, 8));
+  TrainingExperiment again(linear_config("gradient_flow", lr, 40, 8), edge_of_stability_hooks());
   Json s = again.summary(rows);
   CHECK(s["initial_sharpness"].get<double>() == Approx(lambda_max).epsilon(1e-9));
   CHECK_FALSE(s.contains("eos_step"));
@@ -132,7 +132,7 @@ TEST_CASE("gradient_flow: needs full-batch training", "[eos]") {
   Json c = linear_config("gradient_flow", 0.1, 10);
   c["train"]["batch_size"] = 8;
   try {
-    TrainingExperiment e(c);
+    TrainingExperiment e(c, edge_of_stability_hooks());
     FAIL("expected a ConfigError");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) ==

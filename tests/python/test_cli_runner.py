@@ -216,6 +216,48 @@ class RunnerTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 2)
             self.assertIn("--frobnicate", proc.stderr)
 
+    def test_planned_or_unknown_kind_exits_2_naming_the_implemented_kinds(self):
+        listed = run_cli("list").stdout
+        implemented = [line.split()[0] for line in
+                       listed.split("experiment kinds:\n")[1].split("models:")[0].splitlines()]
+        self.assertIn("edge_of_stability", implemented)
+        with scratch_dir() as d:
+            for kind in ("grokking", "central_flow", "mode_connectivity", "nonsense"):
+                cfg = write(os.path.join(d, "k.json"), {"kind": kind})
+                for cmd in ("validate", "run"):
+                    args = (cmd, cfg) if cmd == "validate" else (cmd, cfg, "--out", d + "/r")
+                    proc = run_cli(*args, check=False)
+                    self.assertEqual(proc.returncode, 2, (kind, cmd, proc.stderr))
+                    self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
+                    for name in implemented:
+                        self.assertIn(name, proc.stderr)
+
+    def test_a_kind_config_holds_only_what_the_kind_reads(self):
+        with scratch_dir() as d:
+            svm = {"kind": "svm_margin",
+                   "data": {"source": "points", "points": [[1, 1], [2, 2], [-1, -1], [-2, -1]],
+                            "labels": [1, 1, -1, -1]},
+                   "svm": {"C": "inf"}}
+            out = os.path.join(d, "svm")
+            run_cli("run", write(os.path.join(d, "svm.json"), svm), "--out", out, "--quiet")
+            summary = json.load(open(os.path.join(out, "summary.json")))
+            # The points (1,1), (2,2) are +1: w points along (1, 1).
+            self.assertGreater(summary["w"][0], 0)
+            self.assertAlmostEqual(summary["margin"], 2 ** 0.5, places=9)
+            svm["loss"] = "hinge"
+            proc = run_cli("validate", write(os.path.join(d, "bad.json"), svm), check=False)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn('loss does not apply to kind "svm_margin"', proc.stderr)
+            rf = {"kind": "double_descent",
+                  "data": {"source": "synthetic", "generator": "gaussian_mixture", "n_train": 30,
+                           "n_test": 30},
+                  "model": {"type": "random_features", "n_features": 10},
+                  "sweep": {"model.n_features": [5, 30, 60]}}
+            out = os.path.join(d, "rf")
+            run_cli("sweep", write(os.path.join(d, "rf.json"), rf), "--out", out, "--quiet")
+            self.assertEqual(len(read_jsonl(os.path.join(out, "sweep.jsonl"))), 3)
+            self.assertTrue(os.path.exists(os.path.join(out, "sweep_summary.json")))
+
     def test_every_example_config_validates(self):
         folder = os.path.join(ROOT, "experiments")
         configs = []

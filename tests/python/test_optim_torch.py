@@ -18,7 +18,8 @@ compared too.
 
 LAMB has no torch.optim class in 1.13: the reference is written here from You et al. 2020
 ("Large batch optimization for deep learning: training BERT in 76 minutes"), Algorithm 2 with
-φ = identity, trust ratio 1 when either norm is 0.
+φ = identity, trust ratio 1 when either norm is 0. Neither has normalized GD: its reference is
+θ ← θ − η g/‖g‖ with the norm over all parameters, and its control normalises per tensor.
 
 Losses: two GD steps with each config loss (src/nn/loss.cpp) against the PyTorch expression
 docs/models.md gives for it, so the documented expressions are the ones gradlab computes.
@@ -107,6 +108,31 @@ def lamb_reference(params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
     return Lamb()
 
 
+def normalized_gd_reference(params, lr, per_tensor=False):
+    """Normalized GD, θ ← θ − η g/‖g‖ with ‖g‖ over all parameters together (no step at g = 0),
+    as an object with torch.optim's step() interface. per_tensor=True normalises each tensor by
+    its own norm instead: the control, which a per-tensor implementation would match."""
+    class NormalizedGd:
+        def __init__(self):
+            self.param_groups = [{"lr": lr, "params": list(params)}]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        @torch.no_grad()
+        def step(self):
+            ps = self.param_groups[0]["params"]
+            eta = self.param_groups[0]["lr"]
+            total = torch.sqrt(sum((p.grad ** 2).sum() for p in ps)).item()
+            for p in ps:
+                norm = p.grad.norm().item() if per_tensor else total
+                if norm > 0:
+                    p -= (eta / norm) * p.grad
+
+    return NormalizedGd()
+
+
 # (name, gradlab optim block, torch optimizer factory, steps, total_steps, schedule factory).
 # The factory gets the parameter list; the schedule factory the optimizer (None: constant lr).
 SGD, Adam, AdamW, RMSprop = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW,
@@ -147,6 +173,8 @@ CASES = {
                            "weight_decay": 0.1},
                           lambda p: lamb_reference(p, lr=0.02, betas=(0.8, 0.99), eps=1e-4,
                                                    weight_decay=0.1)),
+    "normalized_gd": ({"type": "normalized_gd", "lr": 0.05},
+                      lambda p: normalized_gd_reference(p, lr=0.05)),
 }
 STEPS = 3
 
@@ -195,6 +223,7 @@ CONTROLS = {
     "rmsprop_momentum": lambda p: RMSprop(p, lr=0.01, alpha=0.9, eps=1e-4, weight_decay=0.05),
     "lamb": lambda p: lamb_reference(p, lr=0.02, eps=1e-2),
     "lamb_weight_decay": lambda p: lamb_reference(p, lr=0.02, betas=(0.8, 0.99), eps=1e-4),
+    "normalized_gd": lambda p: normalized_gd_reference(p, lr=0.05, per_tensor=True),
 }
 
 
@@ -455,6 +484,9 @@ class OptimizersMatchTorch(unittest.TestCase):
 
     def test_lamb_weight_decay(self):
         self.check_case("lamb_weight_decay")
+
+    def test_normalized_gd(self):
+        self.check_case("normalized_gd")
 
     def test_training_with_step_schedule(self):
         optim, make_optimizer, make_scheduler, steps = SCHEDULED_CASES["momentum_step_schedule"]

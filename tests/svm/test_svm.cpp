@@ -185,10 +185,6 @@ Json run_kind(const Json& user, std::vector<Json>& rows) {
 
 TEST_CASE("svm_margin reports the solution and the margin bound", "[svm]") {
   Json user = {{"kind", "svm_margin"},
-               {"loss", "hinge"},
-               {"model", {{"type", "linear"}}},
-               {"optim", {{"type", "gd"}, {"lr", 0}}},
-               {"train", {{"steps", 1}}},
                {"data",
                 {{"source", "synthetic"},
                  {"generator", "linearly_separable"},

@@ -231,8 +231,8 @@ const tests = [
   {
     name: 'double descent page: the MLP width sweep (the double_descent kind\'s MLP mode, one Session per width) fills the progress bar; its figures are the WASM sweep summary',
     fn: async () => {
-      const rf = { kind: 'double_descent', seed: 0, dtype: 'float64', data: { source: 'fashion_mnist', n_train: 40, n_test: 50, preprocess: ['standardize'] },
-        model: { type: 'random_features', n_features: 40, features: 'relu', ridge: 0 }, loss: 'mse', optim: { type: 'gd', lr: 0 }, train: { steps: 1, log_every: 1 },
+      const rf = { kind: 'double_descent', seed: 0, data: { source: 'fashion_mnist', n_train: 40, n_test: 50, preprocess: ['standardize'] },
+        model: { type: 'random_features', n_features: 40, features: 'relu', ridge: 0 },
         sweep: { 'model.n_features': [4, 40, 400] } };
       const mlp = { kind: 'double_descent', seed: 0, dtype: 'float32',
         data: { source: 'fashion_mnist', n_train: 200, n_test: 200, preprocess: ['downsample2', 'downsample2', 'standardize'], label_noise: 0.2 },
@@ -263,7 +263,7 @@ const tests = [
   {
     name: 'double descent page: a bad config in the URL shows a readable error and the default sweep runs',
     fn: async () => {
-      const page = await open(lab.url + '/double-descent.html#' + b64url(JSON.stringify({ kind: 'double_descent', data: { source: 'fashion_mnist' }, model: { type: 'random_features', n_features: 10, ridg: 1 }, loss: 'mse', optim: { type: 'gd', lr: 0 }, train: { steps: 1 } })));
+      const page = await open(lab.url + '/double-descent.html#' + b64url(JSON.stringify({ kind: 'double_descent', data: { source: 'fashion_mnist' }, model: { type: 'random_features', n_features: 10, ridg: 1 } })));
       await page.waitForSelector('#error-banner:not([hidden])');
       assert.match(await page.textContent('#error-banner'), /unknown key model\.ridg — did you mean model\.ridge\?/);
       await page.waitForFunction(() => window.gradlabDoubleDescent.state.rf.results.size >= 1, null, { timeout: 90000 });

@@ -1,5 +1,5 @@
-// test_symmetric_eigen.cpp — gradlab's dense symmetric eigensolver (src/spectrum/
-// symmetric_eigen.h) on matrices with known spectra, and against Eigen's
+// test_symmetric_eigen.cpp — gradlab's dense symmetric eigensolver (include/gradlab/linalg.h,
+// src/linalg/symmetric_eigen.cpp) on matrices with known spectra, and against Eigen's
 // SelfAdjointEigenSolver as an oracle (Eigen is a test-only dependency, here and in WASM).
 //
 // Known spectra: the tridiagonal Toeplitz matrix tridiag(b, a, b) of order n has eigenvalues
@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "gradlab/error.h"
+#include "gradlab/linalg.h"
 #include "gradlab/rng.h"
 #include "gradlab/spectrum.h"
-#include "spectrum/symmetric_eigen.h"
 
 using gradlab::EigenVectors;
 using gradlab::SymmetricEigen;

@@ -1,5 +1,5 @@
 // symmetric_eigen.cpp — dense symmetric eigensolver: Householder tridiagonalisation plus the
-// implicit symmetric QR algorithm with Wilkinson shifts (see symmetric_eigen.h).
+// implicit symmetric QR algorithm with Wilkinson shifts (declared in include/gradlab/linalg.h).
 //
 // Reference: Golub & Van Loan, Matrix Computations (4th ed.), §5.1.2–5.1.6 (Householder
 // vectors, accumulation), §8.3.1 (tridiagonalisation, Algorithm 8.3.1) and §8.3.3–8.3.5
@@ -18,7 +18,7 @@
 //
 // Legend: n = matrix order, m = n − k − 1 = size of the trailing block at Householder step k,
 // [low, high] = the unreduced block of T the current QR sweep works on.
-#include "spectrum/symmetric_eigen.h"
+#include "gradlab/linalg.h"
 
 #include <algorithm>
 #include <cmath>
@@ -265,12 +265,22 @@ SymmetricEigen symmetric_tridiagonal_eigen(std::vector<double> diagonal,
 }
 
 SymmetricEigen symmetric_eigen(const std::vector<double>& matrix, int64_t n, EigenVectors want) {
-  const char* who = "symmetric_eigen";
-  if (n < 1) fail<ShapeError>(who, ": n must be >= 1, got n = ", n);
+  if (n < 1) fail<ShapeError>("symmetric_eigen: n must be >= 1, got n = ", n);
   if (static_cast<int64_t>(matrix.size()) != n * n) {
-    fail<ShapeError>(who, ": matrix has ", matrix.size(), " entries, expected n*n = ", n * n,
-                     " for n = ", n);
+    fail<ShapeError>("symmetric_eigen: matrix has ", matrix.size(), " entries, expected n*n = ",
+                     n * n, " for n = ", n);
   }
+  return symmetric_eigen(MatrixView(matrix.data(), n, n), want);
+}
+
+SymmetricEigen symmetric_eigen(MatrixView view, EigenVectors want) {
+  const char* who = "symmetric_eigen";
+  if (view.rows != view.cols || view.rows < 1) {
+    fail<ShapeError>(who, ": expected a square matrix (n, n) with n >= 1, got (", view.rows, ", ",
+                     view.cols, ")");
+  }
+  const int64_t n = view.rows;
+  const double* matrix = view.data;
   const bool vectors = want == EigenVectors::yes;
   double max_abs = 0.0;
   bool finite = true;  // checked entry by entry: std::max would pass over a NaN

@@ -1,0 +1,87 @@
+// The sharpness probe of the shared training loop (training.h): every
+// probe.sharpness_every steps, the top Hessian eigenvalues of the training loss by Lanczos on
+// exact Hessian-vector products (Cohen et al. 2021's sharpness), the optimizer's stability
+// threshold beside them, and with probe.average_window the same at the mean of the last W
+// iterates (the time-averaged path the central flow follows, Cohen et al. 2024). Only kinds
+// that read the probe block (edge_of_stability) run it.
+#include <algorithm>
+#include <cmath>
+
+#include "experiments/training.h"
+#include "gradlab/autograd.h"
+#include "gradlab/ops.h"
+#include "gradlab/spectrum.h"
+
+namespace gradlab {
+
+void TrainingExperiment::add_probes(Json& row) {
+  if (!probe_due()) return;
+  std::vector<double> eigs = probe_eigs(model_->params());
+  row["sharpness"] = eigs.at(0);
+  row["eigs"] = eigs;
+  const double lr = row.at("lr").get<double>();
+  if (lr > 0) {
+    double th = optimizer_->stability_threshold(lr);
+    if (th > 0) row["threshold"] = th;
+  }
+  // probe.average_window: the same measurement at the mean of the last W iterates.
+  if (average_window_ > 0) {
+    if (avg_count_ == average_window_) {
+      TensorList mean;
+      {
+        NoGradGuard ng;
+        for (const Tensor& t : avg_sum_)
+          mean.push_back(div(t, static_cast<double>(average_window_)).detach().requires_grad_());
+      }
+      row["sharpness_avg"] = probe_eigs(mean).at(0);
+      NoGradGuard ng;
+      const double loss_avg = full_train_loss(mean).item();
+      if (std::isfinite(loss_avg)) row["loss_avg"] = loss_avg;
+    }
+    avg_sum_.clear();
+    avg_count_ = 0;
+  }
+}
+
+void TrainingExperiment::accumulate_average(const TensorList& params) {
+  // Sums the iterates of steps p − W + 1 … p for the next probe step p (W ≤ sharpness_every,
+  // so windows never overlap and one running sum suffices).
+  if (average_window_ <= 0 || probe_every_ <= 0) return;
+  const int64_t next_probe = (step_ + probe_every_ - 1) / probe_every_ * probe_every_;
+  if (step_ < next_probe - average_window_ + 1) return;
+  NoGradGuard ng;
+  if (avg_sum_.empty()) {
+    for (const Tensor& p : params) avg_sum_.push_back(p.clone());
+  } else {
+    for (size_t i = 0; i < params.size(); ++i) avg_sum_[i] = add(avg_sum_[i], params[i]);
+  }
+  ++avg_count_;
+}
+
+std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
+  const Json& probe = config_.at("probe");
+  // Sharpness of the full training loss (or of its first probe_examples examples).
+  Tensor x = x_train_;
+  Targets t = t_train_;
+  const Json& pe = probe.at("probe_examples");
+  if (pe.is_number_integer() && pe.get<int64_t>() < data_.train.n) {
+    std::vector<int64_t> rows(static_cast<size_t>(pe.get<int64_t>()));
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+    Tensor r = from_indices(rows, {static_cast<int64_t>(rows.size())}, device_);
+    x = index_select(x_train_, 0, r);
+    t = select_targets(t_train_, r);
+  }
+  LossFn loss_fn = [&](const TensorList& p) {
+    return compute_loss(loss_kind_, model_->forward(p, x), t);
+  };
+  LanczosOptions opt;
+  opt.top_k = probe.at("top_k").get<int>();
+  opt.iterations = probe.at("lanczos_iters").get<int>();
+  opt.seed = config_.at("seed").get<uint64_t>() * 1000003ULL + static_cast<uint64_t>(step_);
+  int64_t n = total_numel(at);
+  opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
+  opt.top_k = std::min(opt.top_k, opt.iterations);
+  return lanczos_top_k(hessian_operator(loss_fn, at), n, opt).values;
+}
+
+}  // namespace gradlab
