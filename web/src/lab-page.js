@@ -14,7 +14,8 @@
 //                               a config's `web` profile gives its browser sizes
 //     preset_list               [{file, title, about}] to offer (first = the default);
 //                               absent: every file of the folder
-//     fields                    [{path, label, control, ...}] (config-fields.js)
+//     fields                    [{path, label, control, ...}] (config-fields.js); mlp_fields:
+//                               double descent's second config (its MLP width sweep)
 //     charts                    [{id, title, x, y, log_y, threshold, marker, ...}] (lab-charts.js)
 //     point_labels              {path: "p = {}" or {value: name}}: a run's name from its sweep
 //                               override, else from the first such key its config sets to
@@ -43,7 +44,9 @@ import { SITE, fetchJson, loadPreset, loadSchema, pageOf } from './lab-data.js';
 
 export { fetchJson, loadPreset, loadSchema, pageOf };
 
-const LIVE = ['running', 'paused', 'ready', 'stepping', 'done'];
+// A run in any of these restarts on an edit: 'loading' too, so an edit made while the previous
+// restart is still starting is not lost (the latest config is what runs).
+const LIVE = ['loading', 'running', 'paused', 'ready', 'stepping', 'done'];
 
 export class LabPage {
   constructor(options) {

@@ -265,6 +265,25 @@ const tests = [
     },
   },
   {
+    name: 'page skeleton: an edit made while the previous restart is still starting is not lost: the latest config is what runs',
+    fn: async () => {
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral())));
+      await waitRows(page, 1, 90000);
+      const setSeed = async (v) => { await page.fill('#field-seed', String(v)); await page.dispatchEvent('#field-seed', 'change'); };
+      await setSeed(1);
+      await page.waitForFunction(() => window.gradlabLab.config.seed === 1);
+      await page.waitForTimeout(350);  // the restart (300 ms after the edit) is under way
+      await setSeed(2);
+      await page.waitForFunction(() => window.gradlabLab.config.seed === 2);
+      await page.waitForFunction(() => window.gradlabLab.runs.length === 1 && window.gradlabLab.runs[0].run.config &&
+        window.gradlabLab.runs[0].run.config.seed === 2 && window.gradlabLab.runs[0].run.rows.length >= 1, null, { timeout: 60000 });
+      await page.waitForTimeout(1000);  // no late restart on an older config
+      assert.equal(await page.evaluate(() => window.gradlabLab.runs[0].run.config.seed), 2);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
     name: 'page skeleton: an invalid value shows the WASM validator\'s message and the form keeps the last valid config',
     fn: async () => {
       const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral())) + '&autorun=0');

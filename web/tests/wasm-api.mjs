@@ -118,6 +118,31 @@ const tests = [
     },
   },
   {
+    name: 'page descriptors: every kind page in schema.json names schema keys, its page file and presets that exist',
+    fn: async () => {
+      const schema = JSON.parse(fs.readFileSync(path.join(webDir, 'schema.json'), 'utf8'));
+      const pages = schema.kinds.filter((k) => k.page);
+      assert.ok(pages.length >= 5, pages.map((k) => k.name).join(','));
+      for (const { name, page } of pages) {
+        assert.ok(fs.existsSync(path.join(webDir, page.file)), `${name}: ${page.file} is not in the site`);
+        for (const f of [...(page.fields || []), ...(page.mlp_fields || [])]) {
+          const keys = schema.keys.filter((k) => k.path === f.path);
+          assert.ok(keys.length, `${name}: field ${f.path} is no schema key`);
+          const kindOk = keys.some((k) => !k.when || k.when.key !== 'kind' || k.when.values.includes(name));
+          assert.ok(kindOk, `${name}: field ${f.path} does not apply to kind ${name}`);
+          for (const c of f.choices || []) assert.ok(keys.some((k) => (k.choices || []).includes(c)), `${name}: ${f.path} has no choice ${c}`);
+        }
+        for (const p of page.preset_list || []) {
+          const file = path.join(webDir, 'presets', page.presets, p.file);
+          assert.ok(fs.existsSync(file), `${name}: preset ${p.file} is not in ${page.presets}`);
+          assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).kind, name, `${name}: preset ${p.file}`);
+        }
+        const ids = (page.charts || []).map((c) => c.id);
+        assert.equal(new Set(ids).size, ids.length, `${name}: chart ids repeat: ${ids}`);
+      }
+    },
+  },
+  {
     name: 'api: sweepSummary(config, rows) gives the kind\'s sweep figures (the sweep_summary.json of `gradlab sweep`), null for kinds without one, a ConfigError for bad rows',
     fn: async () => {
       const g = await gradlab();
