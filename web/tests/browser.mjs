@@ -413,6 +413,11 @@ const tests = [
       await page.waitForFunction(() => window.gradlabQuadratic.run.status === 'done' && window.gradlabQuadratic.run.config.optim.lr === 1.5, null, { timeout: 60000 });
       const shrinking = await page.evaluate(() => window.gradlabQuadratic.run.rows.map((r) => Math.abs(r.coords[0])));
       assert.ok(shrinking.every((v, i) => i === 0 || v < shrinking[i - 1]), JSON.stringify(shrinking));
+      // The 2-D preset (experiments/quadratic_gd/quadratic_2d.json): two eigen-coordinates.
+      await page.selectOption('#preset', 'quadratic_2d.json');
+      await page.waitForFunction(() => window.gradlabQuadratic.run.config && window.gradlabQuadratic.run.config.quadratic.eigenvalues.length === 2 &&
+        window.gradlabQuadratic.run.rows.length >= 3, null, { timeout: 60000 });
+      assert.ok((await page.evaluate(() => window.gradlabQuadratic.run.rows)).every((r) => r.coords.length === 2));
       await page.screenshot({ path: path.join(shotDir, 'quadratic.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
