@@ -33,9 +33,17 @@ namespace gradlab {
 void set_cpu_threads(int threads);
 // The count in effect (always 1 in the single-threaded WASM module).
 int cpu_threads();
-// CPUs this process may run on (sched affinity natively; in the threaded WASM module the
-// Web Workers it started for its pool plus its own thread; 1 in the single-threaded one).
+// CPUs this process may run on: natively the CPUs of its affinity mask, capped by its cgroup's
+// CPU quota rounded up (a container limited to 2 CPUs on a 64-core host gets 2 threads, not 64
+// threads time-sliced into 2 CPUs' worth of quota); in the threaded WASM module the Web
+// Workers it started for its pool plus its own thread; 1 in the single-threaded one.
 int available_cores();
+// The cgroup CPU quota of this process in CPUs (cgroup v2 cpu.max, v1 cpu.cfs_quota_us /
+// cpu.cfs_period_us; the smallest along the cgroup's ancestors), e.g. 1.5; 0 when there is
+// none or it cannot be read (and always 0 in WASM).
+double cgroup_cpu_quota();
+// For `gradlab --version`: "2 (affinity 2 CPUs, cgroup quota none)".
+std::string cpu_threads_summary_line();
 // Parses a thread count given on the command line or in GRADLAB_THREADS: a positive decimal
 // integer (at most 1024). Anything else is a ConfigError naming `source` and the text.
 int parse_thread_count(const std::string& text, const std::string& source);

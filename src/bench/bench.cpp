@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "gradlab/blas_info.h"
 #include "gradlab/error.h"
 #include "gradlab/gemm.h"
 #include "gradlab/threads.h"
@@ -138,6 +139,13 @@ Record::Record(const Context& /*ctx*/, const std::string& bench) : line_("{") {
   set("target", kTarget);
   set("peer", std::string("ours-") + kTarget);
   set("impl", gemm_implementation());
+#if !defined(GRADLAB_WASM)
+  // Which BLAS kernels ran (gradlab/blas_info.h): a fallback family is ~5x slower at GEMM.
+  static const BlasInfo blas = blas_info();
+  set("blas", blas.library);
+  set("blas_core", blas.core);
+  set("blas_core_by", blas.chosen_by);
+#endif
   set("threads", cpu_threads());
 }
 

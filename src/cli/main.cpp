@@ -5,7 +5,10 @@
 #include <string>
 
 #include "cli/cli.h"
+#include "gradlab/blas_info.h"
 #include "gradlab/error.h"
+#include "gradlab/experiment.h"
+#include "gradlab/threads.h"
 
 namespace gradlab {
 int bench_main(int argc, char** argv);  // src/bench/bench.cpp
@@ -22,10 +25,22 @@ static void usage(std::ostream& os) {
         "  list                                   experiment kinds, models, data sources\n"
         "  data CONFIG.json --out FILE.safetensors [--set ...] [--profile NAME]\n"
         "                  write the config's data set (x_train, y_train, x_test, y_test)\n"
-        "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n";
+        "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n"
+        "  --version                              build, BLAS library and kernels, CPU threads\n";
+}
+
+// What this binary runs on: the build, the BLAS and its kernel family (and who chose it), and
+// the CPU threads `gradlab run` would use by default.
+static void version(std::ostream& os) {
+  os << gradlab::build_id() << "\n"
+     << "BLAS: " << gradlab::blas_summary_line() << "\n"
+     << "CPU threads: " << gradlab::cpu_threads_summary_line() << "\n";
 }
 
 int main(int argc, char** argv) {
+  // Before anything else (and before any thread starts): may re-execute this binary once so
+  // that OpenBLAS loads the kernels the CPU supports (gradlab/blas_info.h).
+  gradlab::select_blas_kernels(argv);
   if (argc < 2) {
     usage(std::cerr);
     return 2;
@@ -39,6 +54,10 @@ int main(int argc, char** argv) {
     if (cmd == "report") return gradlab::cli::cmd_report(argc - 1, argv + 1);
     if (cmd == "data") return gradlab::cli::cmd_data(argc - 1, argv + 1);
     if (cmd == "bench") return gradlab::bench_main(argc - 1, argv + 1);
+    if (cmd == "--version" || cmd == "version") {
+      version(std::cout);
+      return 0;
+    }
     if (cmd == "--help" || cmd == "help" || cmd == "-h") {
       usage(std::cout);
       return 0;

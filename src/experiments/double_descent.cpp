@@ -166,25 +166,22 @@ Json fit_random_features(const Dataset& data, const RandomFeaturesSpec& spec, ui
 
 DoubleDescentExperiment::DoubleDescentExperiment(const Json& config) : config_(config) {
   const Json& model = config.at("model");
-  const std::string type = model.value("type", "");
+  const std::string type = model.at("type").get<std::string>();
   if (type != "random_features")
     fail<ConfigError>("model.type: double_descent fits random features in closed form; set "
                       "\"random_features\" (got \"", type, "\")");
-  const std::string loss = config.value("loss", "mse");
-  if (loss != "mse")
-    fail<ConfigError>("loss: double_descent fits least squares on one-hot targets; set \"mse\" "
-                      "(got \"", loss, "\")");
+  // The fit is least squares on one-hot targets; a `loss` key does not apply (validation).
   spec_.n_features = model.at("n_features").get<int64_t>();
   if (spec_.n_features < 1)
     fail<ConfigError>("model.n_features: must be at least 1, got ", spec_.n_features);
-  const std::string features = model.value("features", "relu");
+  const std::string features = model.at("features").get<std::string>();
   if (features != "relu" && features != "fourier")
     fail<ConfigError>("model.features: expected \"relu\" or \"fourier\", got \"", features, "\"");
   spec_.fourier = features == "fourier";
-  spec_.ridge = model.value("ridge", 0.0);
+  spec_.ridge = model.at("ridge").get<double>();
   if (!(spec_.ridge >= 0)) fail<ConfigError>("model.ridge: must be ≥ 0, got ", spec_.ridge);
 
-  data_ = load_dataset(config.at("data"), config.value("seed", 0));
+  data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>());
   if (data_.is_regression() || !data_.label_shape.empty())
     fail<ConfigError>("data: double_descent needs a classification data set (one label per "
                       "example); got ", data_.description);
@@ -202,7 +199,7 @@ std::string DoubleDescentExperiment::description() const {
 
 std::optional<Json> DoubleDescentExperiment::step() {
   if (fitted_) return std::nullopt;
-  Json row = fit_random_features(data_, spec_, config_.value("seed", 0), &coefficients_);
+  Json row = fit_random_features(data_, spec_, config_.at("seed").get<uint64_t>(), &coefficients_);
   row["step"] = 0;
   result_ = row;
   fitted_ = true;

@@ -133,7 +133,7 @@ TrainingHooks network_double_descent_hooks() {
 }
 
 std::unique_ptr<Experiment> make_double_descent_experiment(const Json& config) {
-  const std::string type = config.at("model").value("type", "");
+  const std::string type = config.at("model").at("type").get<std::string>();
   if (type == "random_features") return std::make_unique<DoubleDescentExperiment>(config);
   if (type == "mlp")
     return std::make_unique<TrainingExperiment>(config, network_double_descent_hooks());

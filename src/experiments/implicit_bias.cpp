@@ -57,10 +57,10 @@ class ImplicitBiasExperiment : public Experiment {
                         "\"exponential\" (Soudry et al. 2018), got \"", loss, "\"");
     exponential_ = loss == "exponential";
     const Json& model = config.at("model");
-    if (model.value("type", "") != "linear")
+    if (model.at("type") != "linear")
       fail<ConfigError>("model.type: implicit_bias trains a linear model (\"linear\"), got \"",
-                        model.value("type", ""), "\"");
-    if (model.value("bias", false))
+                        model.at("type").get<std::string>(), "\"");
+    if (model.at("bias").get<bool>())
       fail<ConfigError>("model.bias: implicit_bias trains f(x) = wᵀx without bias (the theorem's "
                         "homogeneous model); set model.bias: false");
     const Json& optim = config.at("optim");
@@ -68,7 +68,9 @@ class ImplicitBiasExperiment : public Experiment {
     if (type_ != "gd" && type_ != "normalized_gd" && type_ != "adam")
       fail<ConfigError>("optim.type: implicit_bias runs gd, normalized_gd or adam, got \"", type_,
                         "\"");
-    if (optim.value("momentum", 0.0) != 0 || optim.value("weight_decay", 0.0) != 0)
+    // Both keys apply only to some optimizer types (absent = not used).
+    auto nonzero = [&](const char* k) { return optim.contains(k) && optim[k].get<double>() != 0; };
+    if (nonzero("momentum") || nonzero("weight_decay"))
       fail<ConfigError>("optim: implicit_bias needs optim.momentum = 0 and optim.weight_decay = 0 "
                         "(weight decay would cap ‖w‖ and remove the implicit bias)");
     optimizer_ = build_optimizer(optim);
@@ -76,9 +78,10 @@ class ImplicitBiasExperiment : public Experiment {
     if (!train.contains("steps"))
       fail<ConfigError>("train.steps: implicit_bias counts steps (train.epochs has no meaning here)");
     total_steps_ = train.at("steps").get<int64_t>();
-    log_every_ = train.value("log_every", 10);
+    log_every_ = train.at("log_every").get<int64_t>();
 
-    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(), LabelValues::AnyTwo);
+    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(),
+                         LabelValues::AnyTwo);
     n_ = data_.train.n;
     d_ = data_.input_size();
     std::vector<double> y = svm_signed_labels(data_.train.labels, data_.num_classes, "implicit_bias");

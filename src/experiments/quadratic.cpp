@@ -60,20 +60,20 @@ QuadraticExperiment::QuadraticExperiment(const Json& config) : config_(config) {
   if (lambda_.empty()) fail<ConfigError>("quadratic.eigenvalues: give at least one eigenvalue");
   const size_t d = lambda_.size();
   lambda_max_ = *std::max_element(lambda_.begin(), lambda_.end());
-  rotated_ = quad.value("rotate", false);
+  rotated_ = quad.at("rotate").get<bool>();
 
   const Json& optim = config.at("optim");
   const std::string type = optim.at("type").get<std::string>();
   if (type != "gd")
     fail<ConfigError>("optim.type: quadratic_gd runs plain gradient descent (\"gd\"), got \"", type,
                       "\"");
-  if (optim.value("momentum", 0.0) != 0 || optim.value("nesterov", false) ||
-      optim.value("weight_decay", 0.0) != 0)
+  if (optim.at("momentum").get<double>() != 0 || optim.at("nesterov").get<bool>() ||
+      optim.at("weight_decay").get<double>() != 0)
     fail<ConfigError>(
         "optim: quadratic_gd runs plain gradient descent; optim.momentum, "
         "optim.nesterov and optim.weight_decay must stay 0 / false");
 
-  const uint64_t seed = config.value("seed", 0);
+  const uint64_t seed = config.at("seed").get<uint64_t>();
   if (rotated_) {
     if (d > kMaxRotatedDim)
       fail<ConfigError>("quadratic.rotate: ", d, " dimensions need a dense ", d, "x", d,
@@ -98,7 +98,7 @@ QuadraticExperiment::QuadraticExperiment(const Json& config) : config_(config) {
   if (!train.contains("steps"))
     fail<ConfigError>("train.steps: quadratic_gd counts steps (train.epochs has no meaning here)");
   total_steps_ = train.at("steps").get<int64_t>();
-  log_every_ = train.value("log_every", 1);
+  log_every_ = train.at("log_every").get<int64_t>();
 }
 
 std::vector<double> QuadraticExperiment::eigen_coordinates() const {

@@ -37,12 +37,15 @@ namespace {
 
 svm::Options svm_options(const Json& config, bool with_c) {
   svm::Options o;
-  const Json svm_block = config.contains("svm") ? config.at("svm") : Json::object();
-  o.kernel.type = svm::parse_kernel(svm_block.value("kernel", "linear"));
-  o.kernel.gamma = svm_block.value("gamma", 0.5);
-  o.kernel.degree = svm_block.value("degree", 3);
-  o.kernel.coef0 = svm_block.value("coef0", 1.0);
-  o.tol = svm_block.value("tol", 1e-6);
+  // The resolved svm block: svm_margin has every key that applies to its kernel; implicit_bias
+  // (with_c false) only svm.tol, and solves a linear hard-margin SVM (svm::Options' kernel).
+  const Json& svm_block = config.at("svm");
+  if (svm_block.contains("kernel"))
+    o.kernel.type = svm::parse_kernel(svm_block["kernel"].get<std::string>());
+  if (svm_block.contains("gamma")) o.kernel.gamma = svm_block["gamma"].get<double>();
+  if (svm_block.contains("degree")) o.kernel.degree = svm_block["degree"].get<int>();
+  if (svm_block.contains("coef0")) o.kernel.coef0 = svm_block["coef0"].get<double>();
+  o.tol = svm_block.at("tol").get<double>();
   if (with_c && svm_block.contains("C")) {
     const Json& c = svm_block.at("C");
     if (c.is_string()) {
@@ -61,9 +64,10 @@ class SvmMarginExperiment : public Experiment {
  public:
   explicit SvmMarginExperiment(const Json& config) : config_(config) {
     options_ = svm_options(config, true);
-    delta_ = config.contains("svm") ? config["svm"].value("delta", 0.05) : 0.05;
+    delta_ = config.at("svm").at("delta").get<double>();
     if (!(delta_ > 0 && delta_ < 1)) fail<ConfigError>("svm.delta: must be in (0, 1), got ", delta_);
-    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(), LabelValues::AnyTwo);
+    data_ = load_dataset(config.at("data"), config.at("seed").get<uint64_t>(),
+                         LabelValues::AnyTwo);
     y_train_ = svm_signed_labels(data_.train.labels, data_.num_classes, "svm_margin");
     y_test_ = svm_signed_labels(data_.test.labels, data_.num_classes, "svm_margin");
   }

@@ -16,14 +16,14 @@ namespace gradlab {
 namespace {
 
 DType parse_dtype(const Json& cfg) {
-  std::string d = cfg.value("dtype", "float32");
+  const std::string d = cfg.at("dtype").get<std::string>();
   if (d == "float32") return DType::F32;
   if (d == "float64") return DType::F64;
   fail<ConfigError>("dtype: expected \"float32\" or \"float64\", got \"", d, "\"");
 }
 
 Device parse_device(const Json& cfg) {
-  std::string d = cfg.value("device", "cpu");
+  const std::string d = cfg.at("device").get<std::string>();
   if (d == "cpu") return Device::CPU;
   if (d == "cuda") {
     if (!device_available(Device::CUDA)) backend(Device::CUDA);  // throws a DeviceError saying why
@@ -76,16 +76,16 @@ Targets select_targets(const Targets& t, const Tensor& rows) {
 TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
     : config_(config),
       hooks_(hooks),
-      batch_rng_(config.value("seed", 0), 2),
-      dropout_rng_(config.value("seed", 0), 3) {
+      batch_rng_(config.at("seed").get<uint64_t>(), 2),
+      dropout_rng_(config.at("seed").get<uint64_t>(), 3) {
   dtype_ = parse_dtype(config);
   device_ = parse_device(config);
-  const uint64_t seed = config.value("seed", 0);
+  const uint64_t seed = config.at("seed").get<uint64_t>();
   data_ = load_dataset(config.at("data"), seed);
   loss_kind_ = parse_loss(config.at("loss").get<std::string>());
 
   // Inputs: token ids stay integers for sequence models, everything else in dtype.
-  const bool tokens = config.at("data").value("source", "") == "text";
+  const bool tokens = config.at("data").at("source") == "text";
   auto inputs = [&](const DataSplit& s) {
     Shape shape{s.n};
     shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gradlab/backend.h"
+#include "gradlab/blas_info.h"
 #include "gradlab/experiment.h"
 #include "gradlab/text.h"
 #include "gradlab/threads.h"
@@ -250,6 +251,14 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   summary["build_id"] = build_id();
 #if !defined(GRADLAB_WASM)
   summary["threads"] = cpu_threads();  // CPU threads (gradlab/threads.h): GEMM splits depend on it
+  {
+    // The BLAS kernels that ran (gradlab/blas_info.h): GEMM speed and rounding depend on them.
+    const BlasInfo b = blas_info();
+    Json blas = {{"library", b.library}, {"core", b.core}, {"chosen_by", b.chosen_by},
+                 {"cpu_simd", b.cpu_simd}};
+    if (!b.library_pick.empty()) blas["library_pick"] = b.library_pick;
+    summary["blas"] = blas;
+  }
 #endif
   // Runs on a GPU report the most device memory their tensors held at once (CUDA backend).
   if (config.value("device", "cpu") != "cpu" && device_available(Device::CUDA)) {

@@ -1,7 +1,8 @@
 """The native CLI's --threads option and the config's device key (issue 8, docs/cuda.md).
 
 - --threads N / GRADLAB_THREADS: invalid counts are one-line errors with exit code 2 that name
-  the flag or variable and the text; summary.json records the count in effect; runs with 1 and 2
+  the flag or variable and the text; summary.json records the count in effect (by default every
+  core of the affinity mask, capped by the cgroup CPU quota); runs with 1 and 2
   threads give the same metrics (bit-identical CPU kernels; OpenBLAS may round GEMMs differently
   across counts, so equality is to 1e-12 relative), and repeated runs with 2 threads are
   byte-identical.
@@ -13,7 +14,9 @@ These run on machines without a GPU; the GPU side is tests/cuda/cuda_parity.cpp 
 .ci/gpu_check.sh.
 """
 import json
+import math
 import os
+import re
 import unittest
 
 from support import read_jsonl, run_cli, scratch_dir
@@ -113,7 +116,18 @@ class ThreadsTest(unittest.TestCase):
                     os.environ["GRADLAB_THREADS"] = old
             self.assertEqual(proc.returncode, 0, proc.stderr)
             summary = json.load(open(os.path.join(d, "r", "summary.json")))
-            self.assertEqual(summary["threads"], len(os.sched_getaffinity(0)))
+            # Every core of the affinity mask, capped by the cgroup CPU quota rounded up
+            # (tests/backend/test_cpu_quota.cpp checks how the quota is read).
+            version = run_cli("--version").stdout
+            m = re.search(r"CPU threads: (\d+) \(affinity mask (\d+) CPUs, cgroup CPU quota "
+                          r"(none|[0-9.]+)\)", version)
+            self.assertIsNotNone(m, version)
+            self.assertEqual(int(m.group(2)), len(os.sched_getaffinity(0)))
+            expected = len(os.sched_getaffinity(0))
+            if m.group(3) != "none":
+                expected = max(1, min(expected, math.ceil(float(m.group(3)) - 1e-9)))
+            self.assertEqual(int(m.group(1)), expected)
+            self.assertEqual(summary["threads"], expected)
 
 
 class DeviceTest(unittest.TestCase):

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -24,6 +26,11 @@
 #if GRADLAB_CPU_THREADS
 #if !defined(GRADLAB_WASM)
 #include <sched.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cpu_quota.h"
 #endif
 
 #include <condition_variable>
@@ -173,12 +180,9 @@ void set_cpu_threads(int threads) {
 
 int cpu_threads() { return g_threads.load(); }
 
-int available_cores() {
-#if defined(GRADLAB_WASM) && GRADLAB_CPU_THREADS
-  return GRADLAB_WASM_PTHREAD_POOL + 1;  // the module's workers + this thread (CMakeLists.txt)
-#elif defined(GRADLAB_WASM)
-  return 1;
-#else
+namespace {
+#if !defined(GRADLAB_WASM)
+int affinity_cpus() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) {
     const int n = CPU_COUNT(&set);
@@ -186,7 +190,61 @@ int available_cores() {
   }
   const unsigned n = std::thread::hardware_concurrency();
   return n > 0 ? static_cast<int>(n) : 1;
+}
+
+bool read_text_file(const std::string& path, std::string& out) {
+  std::ifstream f(path);
+  if (!f) return false;
+  std::ostringstream all;
+  all << f.rdbuf();
+  out = all.str();
+  return true;
+}
 #endif
+}  // namespace
+
+double cgroup_cpu_quota() {
+#if defined(GRADLAB_WASM)
+  return 0;
+#else
+  std::string mountinfo, self_cgroup;
+  if (!read_text_file("/proc/self/mountinfo", mountinfo) ||
+      !read_text_file("/proc/self/cgroup", self_cgroup))
+    return 0;
+  return cpu::cgroup_cpu_quota_from(mountinfo, self_cgroup, read_text_file);
+#endif
+}
+
+int available_cores() {
+#if defined(GRADLAB_WASM) && GRADLAB_CPU_THREADS
+  return GRADLAB_WASM_PTHREAD_POOL + 1;  // the module's workers + this thread (CMakeLists.txt)
+#elif defined(GRADLAB_WASM)
+  return 1;
+#else
+  const int cpus = affinity_cpus();
+  const double quota = cgroup_cpu_quota();
+  if (quota <= 0) return cpus;
+  // ceil: a quota of 1.5 CPUs still lets 2 threads run half the time each.
+  return std::max(1, std::min(cpus, static_cast<int>(std::ceil(quota - 1e-9))));
+#endif
+}
+
+std::string cpu_threads_summary_line() {
+  // No iostreams: this file is linked into the browser module.
+  std::string line = std::to_string(available_cores());
+#if !defined(GRADLAB_WASM)
+  line += " (affinity mask " + std::to_string(affinity_cpus()) + " CPUs, cgroup CPU quota ";
+  const double quota = cgroup_cpu_quota();
+  if (quota > 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", quota);
+    line += buf;
+  } else {
+    line += "none";
+  }
+  line += ")";
+#endif
+  return line;
 }
 
 int parse_thread_count(const std::string& text, const std::string& source) {
