@@ -11,9 +11,9 @@
 # The result is plain files — no server logic, no CDN — that work offline from any static
 # host and under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`:
 #   *.html, css/, js/ (page modules, worker.js, gradlab_web.js/.wasm, vendor/uPlot.mjs),
-#   presets/ (experiment configs `gradlab run` accepts; presets/experiments/<kind>/ copies
-#   experiments/<kind>/ for the pages built on them), schema.json (the config schema,
-#   for forms), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
+#   presets/experiments/<folder>/ (each page's presets: the experiment folder its kind's page
+#   descriptor names, copied with an index.json of its files), schema.json (the config schema
+#   and the kinds with their page descriptors, for the pages), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
 #   Debian package's IDX files, gzipped; the worker inflates it with DecompressionStream).
 # Knobs: GRADLAB_WEB_FASHION_TRAIN (10000), GRADLAB_WEB_FASHION_TEST (3000) images kept,
 #        GRADLAB_FASHION_DIR (/usr/share/datasets/fashion-mnist).
@@ -47,17 +47,10 @@ esac
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd -P)
 find "$OUT" -mindepth 1 -delete
-mkdir -p "$OUT/js/vendor" "$OUT/css" "$OUT/presets" "$OUT/data"
+mkdir -p "$OUT/js/vendor" "$OUT/css" "$OUT/data"
 
 cp "$WEB"/*.html "$WEB"/favicon.svg "$WEB"/embed-config.json "$OUT/"
 cp "$WEB"/css/*.css "$OUT/css/"
-cp "$WEB"/presets/*.json "$OUT/presets/"
-# The experiment configs the generalisation pages start from (their `web` profiles give the
-# browser sizes), so the pages and `gradlab run` read the same files.
-for kind in random_labels double_descent; do
-  mkdir -p "$OUT/presets/experiments/$kind"
-  cp "$ROOT/experiments/$kind"/*.json "$OUT/presets/experiments/$kind/"
-done
 cp "$WEB"/src/*.js "$OUT/js/"
 cp "$WASM_DIR/gradlab_web.js" "$WASM_DIR/gradlab_web.wasm" "$OUT/js/"
 MT_FILES=(gradlab_web_mt.js gradlab_web_mt.wasm gradlab_web_mt.worker.js)
@@ -135,13 +128,27 @@ else
   echo "web/build.sh: warning: $FASHION_DIR has no Fashion-MNIST (apt-get install dataset-fashion-mnist); the Fashion-MNIST presets will report a missing file" >&2
 fi
 
-# schema.json (forms) and version.json (build id, payload sizes), from the WASM module itself.
-NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node - "$OUT" <<'JS'
+# schema.json (forms, kinds and their page descriptors) and version.json (build id, payload
+# sizes), from the WASM module itself; then each page's presets: the experiment folder its
+# descriptor names (the pages and `gradlab run` read the same files; a config's `web` profile
+# gives the browser sizes), with an index.json of the files.
+NODE_PATH=${NODE_PATH:-/usr/share/nodejs} node - "$OUT" "$ROOT" <<'JS'
 const fs = require('fs'), path = require('path'), zlib = require('zlib');
-const out = process.argv[2];
+const [out, root] = process.argv.slice(2);
 const js = path.join(out, 'js', 'gradlab_web.js'), wasm = path.join(out, 'js', 'gradlab_web.wasm');
 require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
-  fs.writeFileSync(path.join(out, 'schema.json'), M.schema());
+  const schema = JSON.parse(M.schema());
+  fs.writeFileSync(path.join(out, 'schema.json'), JSON.stringify(schema));
+  for (const kind of schema.kinds) {
+    const folder = kind.page && kind.page.presets;
+    if (!folder) continue;
+    if (!/^experiments\/[\w-]+$/.test(folder)) throw new Error(`kind ${kind.name}: page.presets must name a folder experiments/<name>, got "${folder}"`);
+    const files = fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.json')).sort();
+    const dest = path.join(out, 'presets', folder);
+    fs.mkdirSync(dest, { recursive: true });
+    for (const f of files) fs.copyFileSync(path.join(root, folder, f), path.join(dest, f));
+    fs.writeFileSync(path.join(dest, 'index.json'), JSON.stringify(files) + '\n');
+  }
   const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
   // The default payload: everything but the threaded module, which only cross-origin-isolated
   // pages load instead of gradlab_web.* (reported apart).

@@ -16,7 +16,8 @@
 //   exportParams() -> Uint8Array, a safetensors file of the current parameters
 //   delete()       -> frees the run (Embind objects are not garbage collected)
 // and free functions schema(), kinds(), resolveConfig(text, profile),
-// sweepPoints(text, profile), writeFile(path, bytes), buildId().
+// sweepPoints(text, profile), sweepSummary(configJson, rowsJson), writeFile(path, bytes),
+// buildId().
 //
 // Errors. A C++ exception that escapes into JS arrives as an opaque WebAssembly.Exception
 // (the build uses native WebAssembly exceptions), and a JS exception thrown through C++
@@ -44,10 +45,12 @@
 #include "gradlab/config_views.h"
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
+#include "gradlab/kind.h"
 #include "gradlab/safetensors.h"
 #include "gradlab/threads.h"
 
 namespace gradlab {
+
 namespace {
 
 using emscripten::val;
@@ -247,6 +250,23 @@ val sweep_points(const std::string& text, const std::string& profile) {
   });
 }
 
+// The kind's sweep-level figures over the rows of a sweep (the rows `gradlab sweep` writes
+// to sweep.jsonl: a point's id and overrides, then its run's summary), as the JSON text
+// `gradlab sweep` writes to sweep_summary.json; "null" when the kind has none. The pages show
+// these figures as they are, so the browser and the CLI cannot disagree about a peak.
+val sweep_summary_text(const std::string& config_text, const std::string& rows_text) {
+  return guarded("sweepSummary", [&] {
+    const Json config = parse_config_text(config_text, "config");
+    if (!config.is_object()) fail<ConfigError>("sweepSummary: the config must be a JSON object");
+    const Json rows = Json::parse(rows_text, nullptr, /*allow_exceptions=*/false);
+    if (rows.is_discarded()) fail<ConfigError>("sweepSummary: rows are not valid JSON");
+    if (!rows.is_array())
+      fail<ConfigError>("sweepSummary: rows must be a JSON array of sweep rows, got ",
+                        rows.type_name());
+    return sweep_summary(config, std::vector<Json>(rows.begin(), rows.end())).dump();
+  });
+}
+
 // Writes bytes (a Uint8Array from JS; Embind passes its bytes unchanged into std::string)
 // to path in the in-memory file system, creating its folders: the worker stages the
 // Fashion-MNIST subset where data.path points.
@@ -301,6 +321,7 @@ EMSCRIPTEN_BINDINGS(gradlab_web) {
   function("raw_kinds", &gradlab::kinds);
   function("raw_resolveConfig", &gradlab::resolve_config_text);
   function("raw_sweepPoints", &gradlab::sweep_points);
+  function("raw_sweepSummary", &gradlab::sweep_summary_text);
   function("raw_writeFile", &gradlab::write_file);
   function("buildId", &gradlab::build);
   function("raw_setThreads", &gradlab::set_threads);

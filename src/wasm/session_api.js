@@ -43,6 +43,11 @@ Module['resolveConfig'] = function(text, profile) {
 Module['sweepPoints'] = function(text, profile) {
   return gradlabUnwrap(Module['raw_sweepPoints'](String(text), profile ? String(profile) : ''));
 };
+// configJson: the sweep's config (its kind picks the figure); rowsJson: a JSON array of
+// sweep.jsonl rows. Returns the JSON text of sweep_summary.json, or "null" (no figure).
+Module['sweepSummary'] = function(configJson, rowsJson) {
+  return gradlabUnwrap(Module['raw_sweepSummary'](String(configJson), String(rowsJson)));
+};
 // bytes: a Uint8Array or ArrayBuffer; returns the number of bytes written.
 Module['writeFile'] = function(path, bytes) {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);

@@ -1,11 +1,28 @@
-// config-fields.js — the edge-of-stability knobs as form fields bound to config paths.
+// config-fields.js — form fields bound to config paths, built from the config schema
+// (schema.json, written by web/build.sh from the WASM module's schema()) and a kind's page
+// descriptor (its `fields` list). A field edits one key of the user config, the JSON
+// `gradlab run` reads. The schema gives each key's type, choices, help text, default and
+// `when` condition (the key applies only while another key has one of some values); the
+// descriptor gives only the label and, optionally, a control. Nothing here checks a value:
+// the text typed is turned into the JSON type the schema names (a number for a number key,
+// a list for a list key; text that is no number stays text) and the WASM validator
+// (resolveConfig / sweepPoints) judges it, so its message is the one the user sees.
 //
-// A field edits one key of the (user) config: the same JSON `gradlab run` reads, so the
-// page's config is always a file the native CLI accepts. Switching a discriminator (model
-// type, data source, generator) replaces its block with that choice's starting values,
-// because keys that do not apply are errors (docs/design.md §3). Select choices and the help
-// text come from the config schema (schema.json, written at build time from the WASM
-// build's schema()), so they cannot drift from the validator.
+// Descriptor field keys:
+//   path     config path ("optim.lr"; "sweep" is not a path: see control sweep-list)
+//   label    the field's label
+//   control  "log-slider" (a number box and a log-scale slider over [min, max]; `toggle`
+//            {value, label, start} adds a checkbox that sets the key to that value, e.g. svm.C
+//            "inf", the box showing `start` until a number is typed), "slider" (linear, [min,
+//            max], `step`), "sweep-list" (more values of `path` run side by side: the config's
+//            sweep block, the base value kept among them); default: a select for string keys
+//            with choices, a checkbox for bool keys, else a box (number-or-word keys such as
+//            data.n_train = "all" suggest their words)
+//   choices  the schema's choices this page offers, in this order (others a config holds
+//            still show); choice_labels {value: text} for a select's options
+//   starts   {choice: block}: choosing a value replaces the key's whole block (path minus its
+//            last part) with that starting block, e.g. model.type → a small MLP
+//   note     text shown beside the field, "{2/optim.lr}" parts evaluated on the config
 import { el } from './common.js';
 
 export function getPath(config, path) {
@@ -29,182 +46,183 @@ export function setPath(config, path, value) {
   else node[last] = value;
 }
 
-// Starting blocks for each model type / data source, sized for a browser tab.
-export const MODEL_STARTS = {
-  mlp: { type: 'mlp', widths: [200, 200], activation: 'tanh' },
-  cnn: { type: 'cnn', channels: [16, 16], activation: 'tanh', pool: 'avg' },
-  vit: { type: 'vit', patch: 7, dim: 32, depth: 1, heads: 2 },
-  lstm: { type: 'lstm', hidden: 32 },
-  linear: { type: 'linear' },
-};
-export const DATA_STARTS = {
-  fashion_mnist: { source: 'fashion_mnist', n_train: 500, n_test: 200, classes: [0, 1, 2, 3], preprocess: ['standardize'], targets: 'onehot' },
-  synthetic: { source: 'synthetic', generator: 'spiral', n_train: 300, n_test: 100, targets: 'onehot' },
-};
+export const clone = (x) => JSON.parse(JSON.stringify(x));
 
-const onlyModel = (...types) => (c) => types.includes(getPath(c, 'model.type'));
-const onlySource = (source) => (c) => getPath(c, 'data.source') === source;
-
-// Learning rate slider: log scale over [1e-3, 1].
-const LR_MIN = -3, LR_MAX = 0, LR_STEPS = 600;
-
-export const EOS_FIELDS = [
-  { path: 'data.source', label: 'Data', type: 'select', options: [['fashion_mnist', 'Fashion-MNIST subset'], ['synthetic', 'Synthetic (generated in WASM)']],
-    change: (c, v) => { c.data = JSON.parse(JSON.stringify(DATA_STARTS[v])); } },
-  { path: 'data.classes', label: 'Classes (0–9)', type: 'intlist', show: onlySource('fashion_mnist') },
-  { path: 'data.generator', label: 'Generator', type: 'select', show: onlySource('synthetic'),
-    change: (c, v) => { const d = c.data; c.data = { source: 'synthetic', generator: v, n_train: d.n_train, n_test: d.n_test, targets: d.targets }; } },
-  { path: 'data.n_train', label: 'n (training examples)', type: 'int', min: 1 },
-  { path: 'model.type', label: 'Model', type: 'select', options: [['mlp', 'MLP'], ['cnn', 'CNN'], ['vit', 'ViT (transformer)'], ['lstm', 'LSTM (image rows)'], ['linear', 'Linear']],
-    change: (c, v) => { c.model = JSON.parse(JSON.stringify(MODEL_STARTS[v])); } },
-  { path: 'model.widths', label: 'Hidden widths', type: 'intlist', show: onlyModel('mlp') },
-  { path: 'model.channels', label: 'Channels', type: 'intlist', show: onlyModel('cnn') },
-  { path: 'model.hidden', label: 'Hidden size', type: 'int', min: 1, show: onlyModel('lstm') },
-  { path: 'model.dim', label: 'Width (dim)', type: 'int', min: 1, show: onlyModel('vit') },
-  { path: 'model.depth', label: 'Blocks', type: 'int', min: 1, show: onlyModel('vit') },
-  { path: 'model.activation', label: 'Activation', type: 'select', show: onlyModel('mlp', 'cnn') },
-  { path: 'loss', label: 'Loss', type: 'select' },
-  { path: 'optim.lr', label: 'Learning rate η', type: 'lr' },
-  { path: 'sweep', label: 'Overlay more η (comma-separated)', type: 'lr-list' },
-  { path: 'seed', label: 'Seed', type: 'int', min: 0 },
-  { path: 'train.steps', label: 'Steps', type: 'int', min: 1 },
-  { path: 'probe.sharpness_every', label: 'Sharpness every (steps)', type: 'int', min: 0 },
-  { path: 'probe.top_k', label: 'Top-k eigenvalues', type: 'int', min: 1 },
-  { path: 'dtype', label: 'Precision', type: 'select', options: [['float32', 'float32'], ['float64', 'float64']] },
-];
-
-function schemaEntries(schema, path) {
-  return schema ? schema.keys.filter((k) => k.path === path) : [];
+export function schemaKeys(schema, path) {
+  return schema && Array.isArray(schema.keys) ? schema.keys.filter((k) => k.path === path) : [];
 }
 
-function parseIntList(text) {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  const out = parts.map((p) => Number(p));
-  if (out.some((v) => !Number.isInteger(v))) throw new Error(`"${text}" is not a list of integers`);
-  return out;
+// A key's value in the config, else its schema default.
+export function valueOrDefault(schema, config, path) {
+  const v = getPath(config, path);
+  if (v !== undefined) return v;
+  const k = schemaKeys(schema, path).find((e) => e.default !== undefined && applies(schema, config, e));
+  return k ? k.default : undefined;
 }
 
-function parseNumberList(text) {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  const out = parts.map((p) => Number(p));
-  if (out.some((v) => !Number.isFinite(v) || v <= 0)) throw new Error(`"${text}" is not a list of positive numbers`);
-  return out;
+// Whether a schema entry's `when` condition holds for the config.
+export function applies(schema, config, entry) {
+  if (!entry.when) return true;
+  const v = valueOrDefault(schema, config, entry.when.key);
+  return entry.when.values.some((w) => JSON.stringify(w) === JSON.stringify(v));
 }
 
-const fmtLr = (v) => String(+Number(v).toPrecision(4));
+// A field shows while some schema entry of its path applies (paths the schema does not
+// know, like the sweep block, always show).
+export function shown(schema, config, path) {
+  const entries = schemaKeys(schema, path);
+  return !entries.length || entries.some((e) => applies(schema, config, e));
+}
 
-// Builds the fields into `container`; onChange(config) after each edit. Returns {refresh}
-// to re-read the config into the form (after a preset or JSON edit). `hidden` lists paths
-// not to show (an embed's "controls" list hides the others).
-export function buildFields(container, { fields = EOS_FIELDS, schema = null, getConfig, onChange, onError, visible = null }) {
+// Removes the keys whose `when` condition no longer holds after `changed` moved (a kernel
+// parameter once the kernel is linear): the validator rejects keys that do not apply.
+export function dropInapplicable(schema, config, changed) {
+  if (!schema) return;
+  for (const k of schema.keys) {
+    if (!k.when || k.when.key !== changed || getPath(config, k.path) === undefined) continue;
+    if (!schemaKeys(schema, k.path).some((e) => applies(schema, config, e))) {
+      setPath(config, k.path, undefined);
+      dropInapplicable(schema, config, k.path);
+    }
+  }
+}
+
+// Text → the JSON value of the schema type: numbers where the type holds numbers and the
+// text is one, lists split on commas / spaces; anything else stays text for the validator.
+export function parseValue(type, text) {
+  const t = String(text).trim();
+  if (t === '') return undefined;
+  const num = (s) => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : s);
+  if (/_list/.test(type)) {
+    if (type.endsWith('_or_string') && !/[\s,\d]/.test(t)) return t;
+    const parts = t.split(/[\s,]+/).filter(Boolean);
+    return type === 'string_list' ? parts : parts.map(num);
+  }
+  if (type === 'int' || type === 'number' || type.endsWith('_or_string')) return num(t);
+  return t;
+}
+
+const formatValue = (v) => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v));
+
+// "{2/optim.lr}" → the number; "{optim.lr}" → the value (formatted by fmt).
+export function evalTemplate(text, config, fmt = (v) => String(+Number(v).toPrecision(4))) {
+  return text.replace(/\{([^}]+)\}/g, (_, expr) => {
+    const v = evalExpr(expr, config);
+    return Number.isFinite(v) ? fmt(v) : '–';
+  });
+}
+
+// "2/optim.lr", "optim.lr", "0.5*optim.lr": a number, or NaN when a path is missing.
+export function evalExpr(expr, config) {
+  const m = /^\s*(?:([\d.e+-]+)\s*([/*])\s*)?([\w.]+)\s*$/.exec(expr);
+  if (!m) return NaN;
+  const v = Number(getPath(config, m[3]));
+  if (!m[1]) return v;
+  return m[2] === '/' ? Number(m[1]) / v : Number(m[1]) * v;
+}
+
+// Builds the descriptor's fields into container. edit(path, mutate) is called with a function
+// that applies the user's change to a copy of the config; the page validates and commits it
+// (later: the value is read when the user makes the change, not when the edit applies).
+// Returns {refresh(config)} to write a config into the form. `visible`: paths to show
+// (an embed's controls list), null = all.
+export function buildFields(container, { fields, schema, edit, visible = null }) {
   container.textContent = '';
   const rows = [];
   for (const field of fields) {
-    if (visible && !visible.includes(field.path) && !(field.path === 'sweep' && visible.includes('optim.lr'))) continue;
-    const id = 'field-' + field.path.replace(/\./g, '-');
-    const doc = schemaEntries(schema, field.path).map((k) => k.doc).find(Boolean) || '';
-    const row = el('div', { class: 'field', 'data-path': field.path });
-    row.append(el('label', { for: id, text: field.label, title: doc }));
-    let input, read, write;
-    if (field.type === 'select') {
-      input = el('select', { id, title: doc });
-      let options = field.options;
-      if (!options) {
-        const choices = new Set();
-        for (const k of schemaEntries(schema, field.path)) for (const c of k.choices || []) choices.add(c);
-        options = [...choices].map((c) => [c, c]);
+    if (visible && !visible.includes(field.path)) continue;
+    const entries = schemaKeys(schema, field.path);
+    const type = (entries[0] && entries[0].type) || 'string';
+    const doc = entries.map((k) => k.doc).find(Boolean) || '';
+    const id = 'field-' + field.path.replace(/\./g, '-') + (field.control === 'sweep-list' ? '-sweep' : '');
+    const row = el('div', { class: 'field', 'data-path': field.control === 'sweep-list' ? 'sweep' : field.path });
+    row.append(el('label', { for: id, text: field.label || field.path, title: doc }));
+    let input, write;
+    const change = (mutate) => edit(field.path, mutate);
+    const all = [...new Set(entries.flatMap((k) => k.choices || []))];
+    const choices = field.choices ? field.choices.filter((c) => all.includes(c)) : all;
+    if (field.control === 'sweep-list') {
+      input = el('input', { type: 'text', id, placeholder: 'e.g. 0.04, 0.12', title: 'runs one more value per entry; saved as the config\'s sweep block (gradlab sweep runs them all)' });
+      write = (config) => {
+        const list = config.sweep && Array.isArray(config.sweep[field.path]) ? config.sweep[field.path] : [];
+        const base = getPath(config, field.path);
+        input.value = list.filter((v) => v !== base).join(', ');
+      };
+      input.addEventListener('change', () => {
+        const extra = parseValue('number_list', input.value) || [];
+        change((c) => {
+          const base = getPath(c, field.path);
+          if (extra.length) c.sweep = { [field.path]: [...new Set([base, ...extra])].sort((a, b) => a - b) };
+          else delete c.sweep;
+        });
+      });
+    } else if (field.control === 'log-slider' || field.control === 'slider') {
+      // log: 600 slider steps over [log10 min, log10 max]; linear: the slider holds the value.
+      const log = field.control === 'log-slider';
+      const lo = Math.log10(field.min), hi = Math.log10(field.max), STEPS = 600;
+      input = el('input', { type: 'number', id, step: 'any', title: doc });
+      const slider = el('input', log
+        ? { type: 'range', id: id + '-slider', min: 0, max: STEPS, step: 1, 'aria-label': (field.label || field.path) + ' (log scale)' }
+        : { type: 'range', id: id + '-slider', min: field.min, max: field.max, step: field.step || 'any', 'aria-label': field.label || field.path });
+      const toggle = field.toggle ? el('input', { type: 'checkbox', id: id + '-toggle' }) : null;
+      const sync = () => { input.value = log ? Number((10 ** (lo + (hi - lo) * slider.value / STEPS)).toPrecision(2)) : slider.value; };
+      slider.addEventListener('input', sync);
+      slider.addEventListener('change', () => { sync(); input.dispatchEvent(new Event('change')); });
+      input.addEventListener('change', () => { const v = parseValue(type, input.value); change((c) => setPath(c, field.path, v)); });
+      write = (config) => {
+        const v = valueOrDefault(schema, config, field.path);
+        const off = toggle && v === field.toggle.value;
+        if (toggle) { toggle.checked = off; input.disabled = slider.disabled = off; }
+        // Toggled: the box keeps its last number (at first the toggle's `start`) for when it is cleared.
+        if (off && input.value === '' && field.toggle.start !== undefined) { input.value = field.toggle.start; slider.value = log ? Math.round((Math.log10(field.toggle.start) - lo) / (hi - lo) * STEPS) : field.toggle.start; }
+        if (off) return;
+        input.value = formatValue(v);
+        if (typeof v === 'number') slider.value = log ? Math.round((Math.log10(v) - lo) / (hi - lo) * STEPS) : v;
+      };
+      if (toggle) {
+        toggle.addEventListener('change', () => { const v = toggle.checked ? field.toggle.value : parseValue(type, input.value || '1'); change((c) => setPath(c, field.path, v)); });
+        row.insertBefore(el('label', { class: 'inline' }, [toggle, ' ' + field.toggle.label]), row.firstChild);
       }
-      for (const [value, text] of options) input.append(el('option', { value, text }));
-      read = () => input.value;
-      write = (v) => {
+      row.append(input, slider);
+    } else if (choices.length && type === 'string') {
+      input = el('select', { id, title: doc });
+      const labels = field.choice_labels || {};
+      for (const c of choices) input.append(el('option', { value: c, text: labels[c] || c }));
+      write = (config) => {
+        const v = valueOrDefault(schema, config, field.path);
         if (v !== undefined && ![...input.options].some((o) => o.value === String(v))) input.append(el('option', { value: v, text: v }));
         input.value = v === undefined ? '' : v;
       };
-    } else if (field.type === 'lr') {
-      const slider = el('input', { type: 'range', id: id + '-slider', min: 0, max: LR_STEPS, step: 1, 'aria-label': 'learning rate (log scale)' });
-      input = el('input', { type: 'number', id, step: 'any', min: 0, title: doc });
-      const threshold = el('span', { class: 'threshold-note' });
-      const show = (v) => { threshold.textContent = v > 0 ? `2/η = ${fmtLr(2 / v)}` : ''; };
-      slider.addEventListener('input', () => {
-        const v = Number((10 ** (LR_MIN + (LR_MAX - LR_MIN) * slider.value / LR_STEPS)).toPrecision(2));
-        input.value = v;
-        show(v);
-      });
-      slider.addEventListener('change', () => input.dispatchEvent(new Event('change')));
-      read = () => { const v = Number(input.value); if (!(v > 0)) throw new Error('η must be a positive number'); return v; };
-      write = (v) => {
-        input.value = v === undefined ? '' : v;
-        if (v > 0) slider.value = Math.round((Math.log10(v) - LR_MIN) / (LR_MAX - LR_MIN) * LR_STEPS);
-        show(v);
-      };
-      row.append(slider);
-      row.append(threshold);
-    } else if (field.type === 'lr-list') {
-      input = el('input', { type: 'text', id, placeholder: 'e.g. 0.04, 0.12', title: 'runs one more learning rate per value; saved as the config\'s sweep block (gradlab sweep runs them all)' });
-      read = () => input.value;
-      write = (sweep) => {
-        const lrs = sweep && Array.isArray(sweep['optim.lr']) ? sweep['optim.lr'] : [];
-        const base = getPath(getConfig(), 'optim.lr');
-        input.value = lrs.filter((v) => v !== base).join(', ');
-      };
+      input.addEventListener('change', () => { const v = input.value; change((c) => {
+        if (field.starts && field.starts[v]) setPath(c, field.path.split('.').slice(0, -1).join('.'), clone(field.starts[v]));
+        else setPath(c, field.path, v);
+      }); });
+    } else if (type === 'bool') {
+      input = el('input', { type: 'checkbox', id, title: doc });
+      write = (config) => { input.checked = !!valueOrDefault(schema, config, field.path); };
+      input.addEventListener('change', () => { const v = input.checked; change((c) => setPath(c, field.path, v)); });
     } else {
-      input = el('input', { type: field.type === 'int' ? 'number' : 'text', id, title: doc, step: field.type === 'int' ? 1 : undefined, min: field.min });
-      read = () => {
-        const text = input.value.trim();
-        if (field.type === 'int') {
-          const v = Number(text);
-          if (!Number.isInteger(v) || (field.min !== undefined && v < field.min)) throw new Error(`${field.label}: expected an integer${field.min !== undefined ? ' ≥ ' + field.min : ''}, got "${text}"`);
-          return v;
-        }
-        if (field.type === 'intlist') return parseIntList(text);
-        return text;
-      };
-      write = (v) => { input.value = v === undefined ? '' : Array.isArray(v) ? v.join(', ') : v; };
+      // A number-or-word key (data.n_train: a count or "all") is a box with its words suggested.
+      const numeric = type === 'int' || type === 'number';
+      const list = choices.length ? id + '-choices' : undefined;
+      input = el('input', { type: numeric ? 'number' : 'text', id, title: doc, step: type === 'int' ? 1 : numeric ? 'any' : undefined, list });
+      if (list) row.append(el('datalist', { id: list }, choices.map((c) => el('option', { value: c }))));
+      write = (config) => { input.value = formatValue(valueOrDefault(schema, config, field.path)); };
+      input.addEventListener('change', () => { const v = parseValue(type, input.value); change((c) => setPath(c, field.path, v)); });
     }
-    row.insertBefore(input, row.children[1] || null);
-    input.addEventListener('change', () => {
-      const config = getConfig();
-      try {
-        const value = read();
-        if (field.type === 'lr-list') {
-          const extra = value.trim() ? parseNumberList(value) : [];
-          const base = getPath(config, 'optim.lr');
-          if (extra.length) config.sweep = { 'optim.lr': [...new Set([base, ...extra])].sort((a, b) => a - b) };
-          else delete config.sweep;
-        } else if (field.change) {
-          field.change(config, value);
-        } else {
-          setPath(config, field.path, value);
-          // η moved: an overlay list keeps the new base η among its values.
-          if (field.path === 'optim.lr' && config.sweep && Array.isArray(config.sweep['optim.lr'])) {
-            const others = config.sweep['optim.lr'].filter((v) => v !== value);
-            config.sweep['optim.lr'] = [...new Set([value, ...others])].sort((a, b) => a - b);
-          }
-        }
-      } catch (e) {
-        onError(e);
-        refresh();
-        return;
-      }
-      onChange(config, field.path);
-    });
-    rows.push({ field, row, write });
+    row.insertBefore(input, row.querySelector('label:not(.inline)').nextSibling);
+    const note = field.note ? el('span', { class: 'threshold-note' }) : null;
+    if (note) row.append(note);
+    rows.push({ field, row, write, note });
     container.append(row);
   }
-  function refresh() {
-    const config = getConfig();
-    for (const { field, row, write } of rows) {
-      const shown = !field.show || field.show(config);
-      row.hidden = !shown;
-      if (!shown) continue;
-      let value = getPath(config, field.path);
-      if (value === undefined && field.path !== 'sweep') {
-        const k = schemaEntries(schema, field.path).find((e) => e.default !== undefined);
-        if (k) value = k.default;
-      }
-      write(value);
+  function refresh(config) {
+    for (const { field, row, write, note } of rows) {
+      row.hidden = field.control !== 'sweep-list' && !shown(schema, config, field.path);
+      if (row.hidden) continue;
+      write(config);
+      if (note) note.textContent = evalTemplate(field.note, config);
     }
   }
-  refresh();
   return { refresh };
 }

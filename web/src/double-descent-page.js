@@ -1,53 +1,36 @@
 // double-descent-page.js — double-descent.html: model-wise double descent computed live.
 //
 // Random features (Belkin et al. 2019): the double_descent kind fits least squares on N
-// random ReLU or Fourier features of n examples in closed form (minimum-norm past N = n;
-// src/experiments/double_descent.*). The page sweeps N over a log grid from n/10 to 10n,
-// one Session per point, two workers at a time, and plots test error, train error, ‖W‖ and
-// test loss against N/n with the interpolation threshold N = n marked; a second curve with
-// ridge λ > 0 shows regularisation flattening the peak. The sweep is one config
-// ({"model.n_features": grid, "model.ridge": [0, λ]}), what `gradlab sweep` runs.
+// random ReLU or Fourier features of n examples in closed form (minimum-norm past N = n).
+// The page sweeps N over a log grid from n/10 to 10n, one Session per point, two workers at a
+// time, and plots test error, train error, ‖W‖ and test loss against N/n with the
+// interpolation threshold N = n marked; a second curve with ridge λ > 0 shows regularisation
+// flattening the peak. The sweep is one config ({"model.n_features": grid, "model.ridge":
+// [0, λ]}), what `gradlab sweep` runs.
 //
-// MLP width sweep (Nakkiran et al. 2019): one hidden layer of width h, trained on labels with
-// noise, one training Session per width. Engine (switchable): `random_labels` (the training
-// kind with data.label_noise; the page takes train / test error as 1 − accuracy of each run's
-// last row) or `double_descent` with model.type mlp, whose summary carries train_error and
-// test_error at the final parameters. Both configs are in the URL: the random-features one
-// as the hash's config, the MLP one base64url-encoded in its `mlp` option.
+// MLP width sweep (Nakkiran et al. 2019): the double_descent kind with model.type mlp, one
+// hidden layer of width h trained on labels with noise, one Session per width; its summary
+// has train and test error at the final parameters.
+//
+// The figures (where the peaks sit, the interpolation threshold, the best error below it) are
+// the WASM sweepSummary's — the sweep_summary.json `gradlab sweep` writes — never recomputed
+// here. The page skeleton (lab-page.js) holds the random-features config, its form and the
+// URL hash; the MLP config rides in the hash's `mlp` option (base64url JSON).
 import { MetricChart, PALETTE } from './charts.js';
 import { $, clearError, download, formatNumber, rowsToCsv, rowsToJsonl, showError } from './common.js';
-import { buildHash, fromBase64Url, parseHash, toBase64Url } from './config-url.js';
-import { getPath } from './config-fields.js';
-import { PointPool, clone, loadExperiment } from './generalisation.js';
-import { expandConfig, prewarm } from './runner.js';
+import { fromBase64Url, parseHash, toBase64Url } from './config-url.js';
+import { buildFields, clone, dropInapplicable, getPath } from './config-fields.js';
+import { PointPool } from './generalisation.js';
+import { LabPage, loadPreset, loadSchema, pageOf } from './lab-page.js';
+import { expandConfig, prewarm, sweepSummary } from './runner.js';
 
 const KIND = 'double_descent';
-const RF_FILE = 'random_features.json';
-const DEFAULT_GRID = 21;      // N = n·10^t, t = −1, −0.9, …, 1: 10 points per decade, N = n on it
-const DEFAULT_RIDGE = 0.1;    // experiments/double_descent/random_features_ridge.json's λ
 const WORKERS = 2;
-// "Train error ~0": at most this fraction of training examples misfit counts as interpolating.
-export const INTERPOLATION_TOL = 0.01;
 
-// The MLP width sweep at browser scale. Natively (1 core, this config) the test error peaks
-// at h = 11, the first width that fits the 20% noisy labels, and falls to 0.33 by h = 128.
-const MLP_START = {
-  kind: 'random_labels',
-  seed: 0,
-  dtype: 'float32',
-  data: { source: 'fashion_mnist', n_train: 500, n_test: 1000, preprocess: ['downsample2', 'downsample2', 'standardize'], label_noise: 0.2 },
-  model: { type: 'mlp', widths: [8], activation: 'relu' },
-  loss: 'cross_entropy',
-  optim: { type: 'adam', lr: 0.005 },
-  train: { steps: 3000, batch_size: 'full', log_every: 250 },
-  sweep: { 'model.widths': [[1], [2], [4], [6], [8], [11], [16], [23], [32], [64], [128]] },
-};
-
-let rf = null;          // the random-features sweep config
-let mlp = null;         // the MLP width-sweep config
+let mlp = null;  // the MLP width-sweep config
 const state = {
-  rf: { points: [], results: new Map(), pool: null, started: 0, ms: null, serial: 0 },
-  mlp: { points: [], results: new Map(), progress: new Map(), pool: null, started: 0, ms: null, serial: 0 },
+  rf: { points: [], results: new Map(), pool: null, started: 0, ms: null, serial: 0, summary: null },
+  mlp: { points: [], results: new Map(), progress: new Map(), pool: null, started: 0, ms: null, serial: 0, summary: null },
 };
 
 const chart = (id, title, yLabel, options = {}) => new MetricChart($(id), Object.assign({ title, yLabel, xLabel: 'N / n (features per training example)', logX: true, points: true, height: 250 }, options));
@@ -59,9 +42,9 @@ const charts = {
   mlp: new MetricChart($('#chart-mlp'), { title: 'MLP: train (dashed) and test error vs width', yLabel: 'error', xLabel: 'hidden width h', logX: true, points: true, height: 280 }),
 };
 
-// ---- configs
+// ---- the random-features config: N = n·10^t for t evenly spaced in [−1, 1] (the grid is the
+// page's view of the sweep, so it follows n; the validator judges the result)
 
-// N = n·10^t for t evenly spaced in [−1, 1], rounded, duplicates dropped (tiny n).
 export function relativeGrid(n, points) {
   const out = [];
   for (let k = 0; k < points; k++) {
@@ -72,104 +55,49 @@ export function relativeGrid(n, points) {
   return out;
 }
 
-function rfSweep(c, n, points, ridge) {
+const gridOf = (c) => (c.sweep && Array.isArray(c.sweep['model.n_features']) ? c.sweep['model.n_features'].length : 1);
+const ridgeOf = (c) => {
+  const list = c.sweep && c.sweep['model.ridge'];
+  return Array.isArray(list) ? list[list.length - 1] : getPath(c, 'model.ridge') || 0;
+};
+
+function rfSweep(c, points, ridge) {
+  const n = getPath(c, 'data.n_train');
   c.sweep = { 'model.n_features': relativeGrid(n, points) };
-  if (ridge > 0) c.sweep['model.ridge'] = [0, ridge];
+  if (ridge !== 0) c.sweep['model.ridge'] = [0, ridge];
   c.model.ridge = 0;
   c.model.n_features = n;
 }
 
-async function defaultRf() {
-  const c = await loadExperiment(KIND, RF_FILE);
-  rfSweep(c, getPath(c, 'data.n_train'), DEFAULT_GRID, DEFAULT_RIDGE);
-  return c;
+const lab = new LabPage({
+  kind: KIND,
+  overlay: false,
+  accept: (c) => {
+    if (getPath(c, 'model.type') !== 'random_features') throw new Error(`the random-features sweep needs model.type "random_features", got "${getPath(c, 'model.type')}"`);
+  },
+  derive: (c, path) => { if (path !== 'sweep') rfSweep(c, gridOf(c), ridgeOf(c)); },
+  onConfig: (c) => {
+    $('#grid').value = gridOf(c);
+    $('#ridge').value = ridgeOf(c);
+    if (mlp) lab.hashOptions.mlp = toBase64Url(JSON.stringify(mlp));
+    if (started) computeRfSoon();
+  },
+});
+
+let started = false;  // after the first sweep: a new config recomputes
+let rfTimer = 0;
+function computeRfSoon() {
+  clearTimeout(rfTimer);
+  rfTimer = setTimeout(() => computeRf(), 250);
 }
 
-const ridgeOf = (c) => {
-  const list = c.sweep && c.sweep['model.ridge'];
-  return Array.isArray(list) ? Math.max(0, ...list) : getPath(c, 'model.ridge') || 0;
-};
-
-function writeForm() {
-  $('#features').value = getPath(rf, 'model.features') || 'relu';
-  $('#n-train').value = getPath(rf, 'data.n_train') ?? '';
-  $('#n-test').value = getPath(rf, 'data.n_test') ?? '';
-  const grid = rf.sweep && rf.sweep['model.n_features'];
-  $('#grid').value = Array.isArray(grid) ? grid.length : 1;
-  $('#ridge').value = ridgeOf(rf);
-  $('#seed').value = getPath(rf, 'seed') ?? 0;
-  $('#config-json').value = JSON.stringify(rf, null, 2);
-  $('#mlp-engine').value = mlp.kind;
-  const widths = mlp.sweep && mlp.sweep['model.widths'];
-  $('#mlp-widths').value = Array.isArray(widths) ? widths.map((w) => w[0]).join(', ') : String(getPath(mlp, 'model.widths'));
-  $('#mlp-noise').value = getPath(mlp, 'data.label_noise') ?? 0;
-  $('#mlp-steps').value = getPath(mlp, 'train.steps') ?? '';
-  $('#mlp-note').textContent = `n = ${getPath(mlp, 'data.n_train')} Fashion-MNIST images (${(getPath(mlp, 'data.preprocess') || []).join(', ')}), ${mlp.loss}, ` +
-    `${getPath(mlp, 'optim.type')} η = ${formatNumber(getPath(mlp, 'optim.lr'))}, seed ${mlp.seed ?? 0}; the rest in MLP config.json.`;
-  const hash = buildHash(rf, { mlp: toBase64Url(JSON.stringify(mlp)) });
-  if (location.hash !== hash) history.replaceState(null, '', hash);
+// One sweep.jsonl row: the point's id and swept values (also under their last path part, as
+// `gradlab sweep` writes them), then its run's summary, with the last metrics row's keys.
+function sweepRow(point, { rows, state: st }) {
+  const row = Object.assign({ id: point.id }, point.overrides);
+  for (const [k, v] of Object.entries(point.overrides || {})) { const last = k.slice(k.lastIndexOf('.') + 1); if (!(last in row)) row[last] = v; }
+  return Object.assign(row, rows[rows.length - 1] || {}, (st && st.summary) || {});
 }
-
-function readRfForm() {
-  const c = clone(rf);
-  const n = Number($('#n-train').value), nTest = Number($('#n-test').value), points = Number($('#grid').value);
-  const ridge = Number($('#ridge').value), seed = Number($('#seed').value);
-  if (!Number.isInteger(n) || n < 2) throw new Error('n must be a whole number ≥ 2');
-  if (!Number.isInteger(nTest) || nTest < 1) throw new Error('the test set needs at least one example');
-  if (!Number.isInteger(points) || points < 3 || points > 61) throw new Error('the grid needs 3 to 61 points');
-  if (!(ridge >= 0)) throw new Error('λ must be a number ≥ 0');
-  if (!Number.isInteger(seed) || seed < 0) throw new Error('the seed must be a whole number ≥ 0');
-  c.model.features = $('#features').value;
-  c.data.n_train = n;
-  c.data.n_test = nTest;
-  c.seed = seed;
-  rfSweep(c, n, points, ridge);
-  return c;
-}
-
-export function parseWidths(text) {
-  const widths = String(text).split(/[\s,]+/).filter(Boolean).map(Number);
-  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`hidden widths: expected positive whole numbers separated by commas, got "${text}"`);
-  return [...new Set(widths)].sort((a, b) => a - b);
-}
-
-function readMlpForm() {
-  const c = clone(mlp);
-  const widths = parseWidths($('#mlp-widths').value);
-  const noise = Number($('#mlp-noise').value), steps = Number($('#mlp-steps').value);
-  if (!(noise >= 0 && noise <= 1)) throw new Error('label noise must be a fraction in [0, 1]');
-  if (!Number.isInteger(steps) || steps < 1) throw new Error('steps must be a positive whole number');
-  c.kind = $('#mlp-engine').value;
-  c.data.label_noise = noise;
-  c.train.steps = steps;
-  c.train.log_every = Math.max(1, Math.round(steps / 12));
-  c.model.widths = [widths[0]];
-  c.sweep = { 'model.widths': widths.map((w) => [w]) };
-  return c;
-}
-
-function edited(which) {
-  try {
-    if (which === 'rf') rf = readRfForm();
-    else mlp = readMlpForm();
-  } catch (e) {
-    showError(e.message, { title: 'Invalid value' });
-    writeForm();
-    return;
-  }
-  clearError();
-  writeForm();
-  if (which === 'rf') {
-    clearTimeout(edited.timer);
-    edited.timer = setTimeout(computeRf, 250);
-  } else {
-    // The MLP sweep takes minutes: the button starts it; a running one is stopped.
-    stopMlp();
-    resetMlp();
-  }
-}
-
-// ---- random features
 
 function stopRf() {
   if (state.rf.pool) state.rf.pool.stop();
@@ -179,26 +107,24 @@ function stopRf() {
 async function computeRf({ keepError = false } = {}) {
   if (!keepError) clearError();
   stopRf();
-  const mine = ++state.rf.serial;
+  const s = state.rf;
+  const mine = ++s.serial;
+  const config = lab.config;
   let points;
   try {
-    points = await expandConfig(rf);
+    points = await lab.validate(config);
   } catch (e) {
     showError(e.message, { title: e.name || 'Error' });
     return;
   }
-  if (mine !== state.rf.serial) return;
+  if (mine !== s.serial) return;
   // The min-norm curve first (the lecture's point), then the ridge control, each in N order.
   const key = (p) => [getPath(p.config, 'model.ridge') || 0, getPath(p.config, 'model.n_features')];
   points.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
-  const s = state.rf;
-  s.points = points;
-  s.results = new Map();
-  s.ms = null;
-  s.started = performance.now();
+  Object.assign(s, { points, results: new Map(), ms: null, summary: null, started: performance.now() });
   const pool = new PointPool({
     workers: WORKERS,
-    onPoint: (point, result) => { s.results.set(point.id, sweepRow(point, result)); schedule(); },
+    onPoint: (point, result) => { s.results.set(point.id, sweepRow(point, result)); summarize(s, config, mine); },
     onError: (point, e) => showError(`${point.id}: ${e.message}`, { title: e.name || 'Error' }),
   });
   s.pool = pool;
@@ -209,52 +135,56 @@ async function computeRf({ keepError = false } = {}) {
   s.pool = null;
   if (!pool.stopped) s.ms = performance.now() - s.started;
   $('#btn-stop').disabled = true;
+  await summarize(s, config, mine);
   document.dispatchEvent(new CustomEvent('gradlab:rf-sweep-done', { detail: { ms: s.ms } }));
+}
+
+// The sweep's figures over the rows so far, from WASM (stale answers are dropped).
+async function summarize(s, config, serial) {
+  const rows = [...s.results.values()];
+  try {
+    const summary = await sweepSummary(config, rows);
+    if (serial === s.serial && rows.length === s.results.size) s.summary = summary;
+  } catch (e) {
+    showError(e.message, { title: e.name || 'Error' });
+  }
   schedule();
 }
 
-// One sweep.jsonl row: the point's id and swept values, then its run's summary (what
-// `gradlab sweep` writes), with the last metrics row's keys for a run whose summary lacks them.
-function sweepRow(point, { rows, state: st }) {
-  const last = rows[rows.length - 1] || {};
-  const summary = (st && st.summary) || {};
-  return Object.assign({ id: point.id }, point.overrides, last, summary);
+// ---- the MLP width sweep: its own config, fields from the descriptor's mlp_fields
+
+let mlpForm = null;
+let mlpEdits = 0;
+
+async function mlpEdit(path, mutate) {
+  const mine = ++mlpEdits;
+  const c = clone(mlp);
+  mutate(c);
+  dropInapplicable(lab.schema, c, path);
+  try {
+    await expandConfig(c);
+  } catch (e) {
+    if (mine === mlpEdits) { showError(e.message, { title: 'Invalid value' }); writeMlp(); }
+    return;
+  }
+  if (mine !== mlpEdits) return;
+  clearError();
+  mlp = c;
+  // The MLP sweep takes minutes: the button starts it; a running one is stopped.
+  stopMlp();
+  resetMlp();
+  writeMlp();
 }
 
-// Per ridge value: the grid point nearest N = n (log scale), the test-error and ‖W‖ peaks and
-// how many grid steps they sit from it, the best error below n and the error at the largest N
-// (the same figures as the native sweep summary, double_descent_sweep_summary).
-export function rfCurves(rows) {
-  const byRidge = new Map();
-  for (const r of rows) {
-    if (!Number.isFinite(r.n_features) || !Number.isFinite(r.test_error)) continue;
-    const ridge = r.ridge || 0;
-    if (!byRidge.has(ridge)) byRidge.set(ridge, []);
-    byRidge.get(ridge).push(r);
-  }
-  const curves = [];
-  for (const [ridge, pts] of [...byRidge.entries()].sort((a, b) => a[0] - b[0])) {
-    pts.sort((a, b) => a.n_features - b.n_features);
-    const n = pts[0].n_train;
-    let atN = 0, errPeak = 0, normPeak = 0;
-    pts.forEach((p, i) => {
-      if (Math.abs(Math.log(p.n_features / n)) < Math.abs(Math.log(pts[atN].n_features / n))) atN = i;
-      if (p.test_error > pts[errPeak].test_error) errPeak = i;
-      if ((p.param_norm || 0) > (pts[normPeak].param_norm || 0)) normPeak = i;
-    });
-    const below = pts.filter((p) => p.n_features < n).map((p) => p.test_error);
-    curves.push({
-      ridge, n, points: pts,
-      peakN: pts[errPeak].n_features, peakError: pts[errPeak].test_error, peakSteps: errPeak - atN,
-      normPeakN: pts[normPeak].n_features, normPeakSteps: normPeak - atN,
-      bestBelow: below.length ? Math.min(...below) : null,
-      maxN: pts[pts.length - 1].n_features, errorAtMax: pts[pts.length - 1].test_error,
-    });
-  }
-  return curves;
+function writeMlp() {
+  if (mlpForm) mlpForm.refresh(mlp);
+  const widths = mlp.sweep && mlp.sweep['model.widths'];
+  $('#mlp-widths').value = Array.isArray(widths) ? widths.map((w) => w[0]).join(', ') : String(getPath(mlp, 'model.widths'));
+  $('#mlp-note').textContent = `n = ${getPath(mlp, 'data.n_train')} Fashion-MNIST images (${(getPath(mlp, 'data.preprocess') || []).join(', ')}), ${mlp.loss}, ` +
+    `${getPath(mlp, 'optim.type')} η = ${formatNumber(getPath(mlp, 'optim.lr'))}, seed ${mlp.seed ?? 0}, a run interpolates at train error ≤ ${getPath(mlp, 'train.interpolation_tol') ?? 0}; the rest in MLP config.json.`;
+  lab.hashOptions.mlp = toBase64Url(JSON.stringify(mlp));
+  if (lab.config) lab.writeHash();
 }
-
-// ---- MLP width sweep
 
 function stopMlp() {
   if (state.mlp.pool) state.mlp.pool.stop();
@@ -262,49 +192,34 @@ function stopMlp() {
 }
 
 function resetMlp() {
-  const s = state.mlp;
-  s.points = [];
-  s.results = new Map();
-  s.progress = new Map();
-  s.ms = null;
+  Object.assign(state.mlp, { points: [], results: new Map(), progress: new Map(), ms: null, summary: null });
+  state.mlp.serial++;
   schedule();
-}
-
-// Train and test error of one width: the double_descent MLP mode's summary has them at the
-// final parameters; a random_labels run's come from its last logged row (1 − accuracy).
-export function widthErrors(row) {
-  const error = (k) => (Number.isFinite(row[`${k}_error`]) ? row[`${k}_error`] : Number.isFinite(row[`final_${k}_acc`]) ? 1 - row[`final_${k}_acc`] : Number.isFinite(row[`${k}_acc`]) ? 1 - row[`${k}_acc`] : null);
-  return { train: error('train'), test: error('test') };
 }
 
 async function runMlp() {
   clearError();
   stopMlp();
   const s = state.mlp;
-  const mine = ++s.serial;
+  const config = mlp;
   let points;
   try {
-    points = await expandConfig(mlp);
+    points = await expandConfig(config);
   } catch (e) {
-    showError(e.message + (mlp.kind === 'double_descent' ? ' (this build has no MLP mode for double_descent yet: choose the random_labels engine)' : ''), { title: e.name || 'Error' });
+    showError(e.message, { title: e.name || 'Error' });
     return;
   }
-  if (mine !== s.serial) return;
   resetMlp();
+  const mine = s.serial;
   s.points = points;
   s.started = performance.now();
   const pool = new PointPool({
     workers: WORKERS,
     onRows: (point, rows, run) => { if (run.state) s.progress.set(point.id, run.state.steps_done / Math.max(1, run.state.total_steps)); schedule(); },
     onPoint: (point, result) => {
-      const row = sweepRow(point, result);
-      const { train, test } = widthErrors(Object.assign({}, result.rows[result.rows.length - 1], result.state && result.state.summary));
-      row.width = getPath(result.config, 'model.widths')[0];
-      row.train_error = train;
-      row.test_error = test;
-      s.results.set(point.id, row);
+      s.results.set(point.id, sweepRow(point, result));
       s.progress.set(point.id, 1);
-      schedule();
+      summarize(s, config, mine);
     },
     onError: (point, e) => showError(`${point.id}: ${e.message}`, { title: e.name || 'Error' }),
   });
@@ -316,7 +231,7 @@ async function runMlp() {
   s.pool = null;
   if (!pool.stopped) s.ms = performance.now() - s.started;
   $('#btn-mlp-stop').disabled = true;
-  schedule();
+  await summarize(s, config, mine);
 }
 
 // ---- drawing
@@ -324,26 +239,27 @@ async function runMlp() {
 let frame = 0;
 function schedule() {
   if (frame) return;
-  frame = requestAnimationFrame(() => { frame = 0; render(); });
-}
-
-function render() {
-  renderRf();
-  renderMlp();
+  frame = requestAnimationFrame(() => { frame = 0; renderRf(); renderMlp(); });
 }
 
 function renderRf() {
   const s = state.rf;
-  const rows = [...s.results.values()];
-  const curves = rfCurves(rows);
+  // The curves to draw: rows grouped by ridge, in N order.
+  const byRidge = new Map();
+  for (const r of s.results.values()) {
+    if (!Number.isFinite(r.n_features)) continue;
+    if (!byRidge.has(r.ridge || 0)) byRidge.set(r.ridge || 0, []);
+    byRidge.get(r.ridge || 0).push(r);
+  }
+  const curves = [...byRidge.entries()].sort((a, b) => a[0] - b[0]);
+  const by = (key) => curves.map(([ridge, pts], i) => {
+    const shown = pts.filter((p) => Number.isFinite(p[key])).sort((a, b) => a.n_features - b.n_features);
+    return {
+      label: ridge > 0 ? `ridge λ = ${formatNumber(ridge)}` : 'min-norm (λ = 0)', color: PALETTE[i % PALETTE.length], dash: ridge > 0 ? [6, 4] : undefined,
+      xs: shown.map((p) => p.n_features / p.n_train), ys: shown.map((p) => p[key]),
+    };
+  });
   const lines = { vLines: [{ x: 1, color: '#555', label: 'N = n' }] };
-  const by = (key) => curves.map((c, i) => ({
-    label: c.ridge > 0 ? `ridge λ = ${formatNumber(c.ridge)}` : 'min-norm (λ = 0)',
-    color: PALETTE[i % PALETTE.length],
-    dash: c.ridge > 0 ? [6, 4] : undefined,
-    xs: c.points.filter((p) => Number.isFinite(p[key])).map((p) => p.n_features / c.n),
-    ys: c.points.filter((p) => Number.isFinite(p[key])).map((p) => p[key]),
-  }));
   charts.test.update(by('test_error'), lines);
   charts.train.update(by('train_error'), lines);
   charts.norm.update(by('param_norm'), lines);
@@ -358,12 +274,13 @@ function renderRf() {
   else status.textContent = `stopped after ${done} of ${total} fits.`;
   const summary = $('#summary');
   summary.textContent = '';
-  for (const c of curves) {
+  for (const c of (s.summary && s.summary.curves) || []) {
     const name = c.ridge > 0 ? `Ridge λ = ${formatNumber(c.ridge)}` : 'Minimum norm (λ = 0)';
-    const steps = c.peakSteps === 0 ? 'at the threshold' : `${Math.abs(c.peakSteps)} grid step${Math.abs(c.peakSteps) === 1 ? '' : 's'} ${c.peakSteps < 0 ? 'below' : 'above'} it`;
-    const parts = [`${name}: test error peaks at N = ${c.peakN} (N/n = ${formatNumber(c.peakN / c.n, 3)}, error ${formatNumber(c.peakError, 3)}), ${steps}`,
-      `‖W‖ peaks at N = ${c.normPeakN}`];
-    if (c.bestBelow !== null) parts.push(`best error below n: ${formatNumber(c.bestBelow, 3)}; at N = ${c.maxN}: ${formatNumber(c.errorAtMax, 3)}`);
+    const k = c.test_error_peak_grid_steps_from_threshold;
+    const steps = k === 0 ? 'at the threshold' : `${Math.abs(k)} grid step${Math.abs(k) === 1 ? '' : 's'} ${k < 0 ? 'below' : 'above'} it`;
+    const parts = [`${name}: test error peaks at N = ${c.test_error_peak_n_features} (N/n = ${formatNumber(c.test_error_peak_n_features / c.interpolation_threshold, 3)}, error ${formatNumber(c.test_error_peak, 3)}), ${steps}`,
+      `‖W‖ peaks at N = ${c.param_norm_peak_n_features}`];
+    if (c.best_test_error_below_threshold !== null) parts.push(`best error below n: ${formatNumber(c.best_test_error_below_threshold, 3)}; at N = ${c.max_n_features}: ${formatNumber(c.test_error_at_max_n_features, 3)}`);
     const line = document.createElement('div');
     line.className = 'summary-line';
     line.dataset.ridge = String(c.ridge);
@@ -375,48 +292,35 @@ function renderRf() {
 function renderMlp() {
   const s = state.mlp;
   const rows = [...s.results.values()].sort((a, b) => a.width - b.width);
-  const fitted = rows.find((r) => Number.isFinite(r.train_error) && r.train_error <= INTERPOLATION_TOL);
+  const curve = s.summary && (s.summary.curves || []).find((c) => c.axis === 'width');
   const pick = (key) => rows.filter((r) => Number.isFinite(r[key]));
+  const threshold = curve && curve.interpolation_threshold_width;
   charts.mlp.update([
     { label: 'test error', color: PALETTE[0], xs: pick('test_error').map((r) => r.width), ys: pick('test_error').map((r) => r.test_error) },
     { label: 'train error (noisy labels)', color: PALETTE[1], dash: [6, 4], xs: pick('train_error').map((r) => r.width), ys: pick('train_error').map((r) => r.train_error) },
-  ], { vLines: fitted ? [{ x: fitted.width, color: '#555', label: `train error ≤ ${INTERPOLATION_TOL}` }] : [] });
+  ], { vLines: Number.isFinite(threshold) ? [{ x: threshold, color: '#555', label: `train error ≤ ${curve.interpolation_tol}` }] : [] });
   const total = s.points.length;
   const progress = total ? [...s.progress.values()].reduce((a, b) => a + b, 0) / total : 0;
   $('#mlp-progress').value = progress;
   $('#mlp-progress-text').textContent = total ? `${s.results.size} / ${total} widths (${Math.round(100 * progress)}%)` : '';
   const status = $('#mlp-status');
-  if (!total) status.textContent = `Press “Run width sweep” (${(mlp.sweep && mlp.sweep['model.widths'] || []).length} widths; about a minute).`;
+  if (!total) status.textContent = `Press “Run width sweep” (${(mlp && mlp.sweep && mlp.sweep['model.widths'] || []).length} widths; about a minute).`;
   else if (s.pool) status.textContent = `training: ${s.results.size} of ${total} widths done (${((performance.now() - s.started) / 1000).toFixed(0)} s)…`;
-  else if (s.ms !== null) status.textContent = `${total} widths trained in ${(s.ms / 1000).toFixed(1)} s (engine ${mlp.kind}).`;
+  else if (s.ms !== null) status.textContent = `${total} widths trained in ${(s.ms / 1000).toFixed(1)} s.`;
   else status.textContent = `stopped after ${s.results.size} of ${total} widths.`;
-  const summary = $('#mlp-summary');
-  summary.textContent = '';
-  const c = mlpCurve(rows);
-  if (c) {
-    summary.textContent = [
-      c.fitted ? `Train error first reaches ≤ ${INTERPOLATION_TOL} at h = ${c.fitted.width} (${c.fitted.n_params} parameters)` : 'No width fits the noisy training labels yet',
-      `test error: lowest ${formatNumber(c.valley.test_error, 3)} at h = ${c.valley.width}${c.fitted ? ' (below it)' : ''}, then a peak of ` +
-        `${formatNumber(c.peak.test_error, 3)} at h = ${c.peak.width}, and ${formatNumber(c.last.test_error, 3)} at h = ${c.last.width}`,
-    ].join('; ') + '.';
-  }
+  const out = $('#mlp-summary');
+  out.textContent = '';
+  if (!curve) return;
+  const parts = [Number.isFinite(threshold)
+    ? `Train error first reaches ≤ ${curve.interpolation_tol} at h = ${threshold} (${curve.interpolation_threshold_n_params} parameters)`
+    : 'No width fits the noisy training labels yet'];
+  let test = `test error: peak ${formatNumber(curve.test_error_peak, 3)} at h = ${curve.test_error_peak_width}`;
+  if (curve.best_test_error_below_threshold !== null) test += `, best below the threshold ${formatNumber(curve.best_test_error_below_threshold, 3)}`;
+  parts.push(`${test}, and ${formatNumber(curve.test_error_at_max_width, 3)} at h = ${curve.max_width}`);
+  out.textContent = parts.join('; ') + '.';
 }
 
-// The second descent of an MLP width sweep: the first width whose train error is ≤
-// INTERPOLATION_TOL (the interpolation threshold), the lowest test error below it (the bottom
-// of the classical U), the highest test error from there on (the peak; tiny widths that
-// underfit are higher still, but they are the U's left arm) and the test error at the widest.
-export function mlpCurve(rows) {
-  const pts = rows.filter((r) => Number.isFinite(r.test_error) && Number.isFinite(r.train_error)).sort((a, b) => a.width - b.width);
-  if (!pts.length) return null;
-  const fitted = pts.find((r) => r.train_error <= INTERPOLATION_TOL) || null;
-  const below = fitted ? pts.filter((r) => r.width < fitted.width) : pts;
-  const valley = (below.length ? below : pts).reduce((a, b) => (b.test_error < a.test_error ? b : a));
-  const peak = pts.filter((r) => r.width >= valley.width).reduce((a, b) => (b.test_error > a.test_error ? b : a));
-  return { fitted, valley, peak, last: pts[pts.length - 1] };
-}
-
-// ---- exports and wiring
+// ---- wiring
 
 function bind() {
   const on = (id, fn) => $(id).addEventListener('click', fn);
@@ -424,22 +328,16 @@ function bind() {
   on('#btn-stop', () => { stopRf(); $('#btn-stop').disabled = true; schedule(); });
   on('#btn-mlp-run', () => runMlp());
   on('#btn-mlp-stop', () => { stopMlp(); $('#btn-mlp-stop').disabled = true; schedule(); });
-  for (const id of ['#features', '#n-train', '#n-test', '#grid', '#ridge', '#seed']) $(id).addEventListener('change', () => edited('rf'));
-  for (const id of ['#mlp-engine', '#mlp-widths', '#mlp-noise', '#mlp-steps']) $(id).addEventListener('change', () => edited('mlp'));
-  on('#btn-apply-json', () => {
-    try {
-      const c = JSON.parse($('#config-json').value);
-      checkRf(c);
-      rf = c;
-    } catch (e) {
-      showError(e.message, { title: 'Invalid JSON' });
-      return;
-    }
-    writeForm();
-    computeRf();
+  // Grid and ridge are the sweep block's shape: the page rebuilds it (derive) and validates it.
+  $('#grid').addEventListener('change', () => { const points = Number($('#grid').value); lab.edit('sweep', (c) => rfSweep(c, points, ridgeOf(c))); });
+  $('#ridge').addEventListener('change', () => { const ridge = Number($('#ridge').value); lab.edit('sweep', (c) => rfSweep(c, gridOf(c), ridge)); });
+  $('#mlp-widths').addEventListener('change', () => {
+    const widths = $('#mlp-widths').value.trim().split(/[\s,]+/).filter(Boolean).map((w) => (Number.isFinite(Number(w)) ? Number(w) : w));
+    mlpEdit('model.widths', (c) => {
+      c.model.widths = [widths[0]];
+      c.sweep = { 'model.widths': widths.map((w) => [w]) };
+    });
   });
-  on('#btn-copy-link', () => navigator.clipboard && navigator.clipboard.writeText(location.href).catch(() => {}));
-  on('#btn-export-config', () => download('config.json', JSON.stringify(rf, null, 2) + '\n', 'application/json'));
   on('#btn-export-mlp-config', () => download('config.json', JSON.stringify(mlp, null, 2) + '\n', 'application/json'));
   const rfRows = () => [...state.rf.results.values()];
   on('#btn-export-csv', () => download('sweep.csv', rowsToCsv([{ id: 'sweep', rows: rfRows() }]), 'text/csv'));
@@ -447,75 +345,45 @@ function bind() {
   on('#btn-export-mlp-csv', () => download('mlp-sweep.csv', rowsToCsv([{ id: 'sweep', rows: [...state.mlp.results.values()] }]), 'text/csv'));
   for (const box of document.querySelectorAll('.log-toggle')) {
     box.checked = charts[box.dataset.chart].logY;
-    box.addEventListener('change', () => { charts[box.dataset.chart].setLogY(box.checked); render(); });
+    box.addEventListener('change', () => { charts[box.dataset.chart].setLogY(box.checked); schedule(); });
   }
   for (const b of document.querySelectorAll('button.png')) b.addEventListener('click', async () => download(`gradlab-double-descent-${b.dataset.chart}.png`, await charts[b.dataset.chart].toPNG()));
   for (const b of document.querySelectorAll('button.svg')) b.addEventListener('click', () => download(`gradlab-double-descent-${b.dataset.chart}.svg`, charts[b.dataset.chart].toSVG(), 'image/svg+xml'));
 }
 
-function checkRf(c) {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new Error('the config must be a JSON object');
-  if (c.kind !== KIND) throw new Error(`this page's random-features sweep runs kind "${KIND}", got "${c.kind}"`);
-  if (getPath(c, 'model.type') !== 'random_features') throw new Error(`the random-features sweep needs model.type "random_features", got "${getPath(c, 'model.type')}"`);
-}
-
-function checkMlp(c) {
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new Error('the MLP config must be a JSON object');
-  if (c.kind !== 'random_labels' && c.kind !== KIND) throw new Error(`the MLP width sweep runs kind "random_labels" or "${KIND}", got "${c.kind}"`);
-  if (getPath(c, 'model.type') !== 'mlp') throw new Error(`the MLP width sweep needs model.type "mlp", got "${getPath(c, 'model.type')}"`);
-}
-
-// Both configs of a link, each checked by the WASM validator; throws a readable Error.
-async function configsFromHash(hash) {
-  const { config, options } = parseHash(hash);
-  let rfConfig = null, mlpConfig = null;
-  if (config) {
-    checkRf(config);
-    await expandConfig(config);
-    rfConfig = config;
-  }
-  if (options.mlp) {
-    let c;
-    try { c = JSON.parse(fromBase64Url(options.mlp)); } catch (e) { throw new Error('the MLP config in the URL (option mlp) is not base64url JSON: ' + e.message); }
-    checkMlp(c);
-    // The native MLP mode may be missing from this build: its error shows when the sweep runs.
-    if (c.kind === 'random_labels') await expandConfig(c);
-    mlpConfig = c;
-  }
-  return { rfConfig, mlpConfig };
+// The MLP config of a link (option mlp), checked by the WASM validator; throws a readable Error.
+async function mlpFromHash() {
+  let options = {};
+  try { options = parseHash(location.hash).options; } catch (e) { return null; }  // the skeleton reports it
+  if (!options.mlp) return null;
+  let c;
+  try { c = JSON.parse(fromBase64Url(options.mlp)); } catch (e) { throw new Error('the MLP config in the URL (option mlp) is not base64url JSON: ' + e.message); }
+  if (c.kind !== KIND || getPath(c, 'model.type') !== 'mlp') throw new Error(`the MLP width sweep runs kind "${KIND}" with model.type "mlp", got kind "${c.kind}", model.type "${getPath(c, 'model.type')}"`);
+  await expandConfig(c);
+  return c;
 }
 
 async function init() {
   prewarm();
   bind();
-  let fromHash = {};
+  const schema = await loadSchema();
   try {
-    fromHash = await configsFromHash(location.hash);
+    mlp = await mlpFromHash();
   } catch (e) {
-    showError(`${e.message} — showing the default sweep instead.`, { title: 'The config in the URL is invalid' });
+    showError(`${e.message} — showing the default MLP sweep instead.`, { title: 'The config in the URL is invalid' });
   }
-  rf = fromHash.rfConfig || await defaultRf();
-  mlp = fromHash.mlpConfig || clone(MLP_START);
-  writeForm();
-  render();
+  const page = pageOf(schema, KIND);
+  if (!mlp) mlp = await loadPreset(page.presets, page.preset_list[1].file);
+  mlpForm = buildFields($('#mlp-fields'), { fields: page.mlp_fields || [], schema, edit: mlpEdit });
+  writeMlp();
+  renderMlp();
+  await lab.init({ autorun: false });
+  started = true;
   await computeRf({ keepError: true });
 }
 
-window.addEventListener('hashchange', async () => {
-  try {
-    const { rfConfig, mlpConfig } = await configsFromHash(location.hash);
-    const rfChanged = rfConfig && JSON.stringify(rfConfig) !== JSON.stringify(rf);
-    if (mlpConfig && JSON.stringify(mlpConfig) !== JSON.stringify(mlp)) { stopMlp(); mlp = mlpConfig; resetMlp(); }
-    if (rfConfig) rf = rfConfig;
-    writeForm();
-    if (rfChanged) await computeRf();
-  } catch (e) {
-    showError(e.message, { title: 'The config in the URL is invalid' });
-  }
-});
-
 // For the browser tests and the console.
 window.gradlabDoubleDescent = {
-  get rf() { return rf; }, get mlp() { return mlp; }, state, charts, computeRf, runMlp, rfCurves, mlpCurve,
+  lab, get rf() { return lab.config; }, get mlp() { return mlp; }, state, charts, computeRf, runMlp,
 };
 init().catch((e) => showError(e.message));

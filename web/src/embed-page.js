@@ -12,7 +12,7 @@
 // ignored, so a course site decides who may drive its embedded lab.
 import { setPath } from './config-fields.js';
 import { buildHash } from './config-url.js';
-import { EosLab, fetchJson } from './eos-lab.js';
+import { LabPage, fetchJson } from './lab-page.js';
 import { showError } from './common.js';
 import { expandConfig } from './runner.js';
 
@@ -21,14 +21,13 @@ const controls = params.get('controls');
 const charts = params.get('charts');
 const visible = controls === 'none' ? [] : controls ? controls.split(',').map((s) => s.trim()).filter(Boolean) : ['optim.lr', 'seed'];
 if (controls === 'none') document.body.classList.add('no-controls');
-if (charts) {
-  const wanted = charts.split(',').map((s) => s.trim());
-  for (const card of document.querySelectorAll('.chart-card')) if (!wanted.includes(card.dataset.chart)) card.remove();
-}
 const hashOptions = {};
 for (const [k, v] of params) hashOptions[k] = v;
 
-const lab = new EosLab({ root: document, embed: true, controls: visible, hashOptions });
+const lab = new LabPage({
+  kind: 'edge_of_stability', root: document, embed: true, controls: visible, hashOptions,
+  charts: charts ? charts.split(',').map((s) => s.trim()) : null, chartTools: false,
+});
 window.gradlabLab = lab;
 
 let allowed = [location.origin];

@@ -1,36 +1,7 @@
-// generalisation.js — what the random-labels and double-descent pages share: their starting
-// configs (the repo's experiments/<kind>/*.json with the `web` profile applied, copied to
-// presets/experiments/ by web/build.sh, so the page and `gradlab run` read the same file), a
-// run-to-completion helper over runner.js's Run, and a small pool that computes sweep points
-// a few workers at a time (each point is an independent run, as in `gradlab sweep`).
-import { setPath } from './config-fields.js';
+// generalisation.js — a run-to-completion helper over runner.js's Run, and a small pool that
+// computes sweep points a few workers at a time (each point is an independent run, as in
+// `gradlab sweep`): the double-descent page's sweeps.
 import { Run, takeIdleRun } from './runner.js';
-
-const EXPERIMENTS_URL = new URL('../presets/experiments/', import.meta.url);
-
-export async function fetchJson(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
-  return response.json();
-}
-
-// experiments/<kind>/<file> with its profiles.<profile> overrides applied ("data.n_train":
-// 500 sets config.data.n_train, as `gradlab run --profile` does; "sweep.model.widths" replaces
-// the sweep block's "model.widths" list) and the profiles block dropped: the page's config is
-// then exactly what runs, here and natively.
-export async function loadExperiment(kind, file, profile = 'web') {
-  const config = await fetchJson(new URL(`${kind}/${file}`, EXPERIMENTS_URL));
-  const overrides = (config.profiles && config.profiles[profile]) || {};
-  for (const [path, value] of Object.entries(overrides)) {
-    const copy = JSON.parse(JSON.stringify(value));
-    if (path.startsWith('sweep.')) (config.sweep = config.sweep || {})[path.slice(6)] = copy;
-    else setPath(config, path, copy);
-  }
-  delete config.profiles;
-  return config;
-}
-
-export const clone = (x) => JSON.parse(JSON.stringify(x));
 
 // Starts config on run and resolves with its rows and final state once the Session is done;
 // rejects with the run's error (a config the validator rejects, a diverged fit, ...) or when

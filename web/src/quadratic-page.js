@@ -1,99 +1,54 @@
 // quadratic-page.js — quadratic.html: gradient descent on ½Lx² (1-D) and ½(λ₁x² + λ₂y²)
-// (2-D), run by the WASM quadratic_gd kind in a worker at an animation pace, the iterates
-// drawn on the loss curve / its contours. The config in the URL hash restores the picture.
-import { MetricChart, PALETTE } from './charts.js';
-import { $, clearError, download, formatNumber, rowsToCsv, showError } from './common.js';
-import { buildHash, parseHash } from './config-url.js';
-import { Run } from './runner.js';
+// (2-D), run by the WASM quadratic_gd kind in a worker at an animation pace. The page skeleton
+// (lab-page.js) does the form, presets, hash, run and charts from the kind's descriptor; this
+// file adds the trajectory drawn on the loss curve / its contours, the step size relative to
+// 2/L (a slider and buttons) and the animation speed.
+import { PALETTE } from './charts.js';
+import { $, formatNumber, showError } from './common.js';
+import { getPath } from './config-fields.js';
+import { LabPage } from './lab-page.js';
 
-const PRESETS = new URL('../presets/', import.meta.url);
-let config = null;
-let run = null;
+const lab = new LabPage({
+  kind: 'quadratic_gd',
+  chartHeight: 220,
+  pace: () => Number($('#speed').value),
+  // x0 keeps one entry per dimension when the curvatures gain or lose one.
+  derive: (c, path) => {
+    const ev = getPath(c, 'quadratic.eigenvalues');
+    const x0 = getPath(c, 'quadratic.x0');
+    if (path === 'quadratic.eigenvalues' && Array.isArray(ev) && Array.isArray(x0)) c.quadratic.x0 = ev.map((_, i) => x0[i] ?? [1.5, 1.8][i] ?? 1);
+  },
+  onConfig: () => { writeNote(); draw(); },
+  onRows: () => draw(),
+  statusParts: (r) => {
+    const s = r.run.state || {};
+    const lr = getPath(lab.config, 'optim.lr');
+    return s.total_steps === undefined ? [] : [`step ${s.steps_done}/${s.total_steps}`, `|1 − ηλᵢ| = ${lambdas().map((l) => formatNumber(Math.abs(1 - lr * l), 3)).join(', ')}`];
+  },
+});
 
-const charts = {
-  qloss: new MetricChart($('#chart-qloss'), { title: 'Loss f(x_t)', yLabel: 'loss', logY: true, height: 220 }),
-  qcoords: new MetricChart($('#chart-qcoords'), { title: 'Eigen-coordinates of x_t', yLabel: 'coordinate', height: 220 }),
+const lambdas = () => {
+  const ev = getPath(lab.config, 'quadratic.eigenvalues');
+  return Array.isArray(ev) && ev.every(Number.isFinite) ? ev : [1];
 };
-for (const box of document.querySelectorAll('.log-toggle')) box.addEventListener('change', () => { charts[box.dataset.chart].setLogY(box.checked); render(); });
-for (const b of document.querySelectorAll('button.png')) b.addEventListener('click', async () => download(`gradlab-${b.dataset.chart}.png`, await charts[b.dataset.chart].toPNG()));
-for (const b of document.querySelectorAll('button.svg')) b.addEventListener('click', () => download(`gradlab-${b.dataset.chart}.svg`, charts[b.dataset.chart].toSVG(), 'image/svg+xml'));
-
-const lambdas = () => config.quadratic.eigenvalues;
 const L = () => Math.max(...lambdas());
 
-function readForm() {
-  const dims = Number($('#dims').value);
-  const l1 = Number($('#lambda1').value), l2 = Number($('#lambda2').value);
-  const lr = Number($('#lr').value), steps = Number($('#steps').value);
-  if (!(l1 > 0) || (dims === 2 && !(l2 > 0))) throw new Error('curvatures must be positive numbers');
-  if (!(lr > 0)) throw new Error('η must be a positive number');
-  if (!Number.isInteger(steps) || steps < 1) throw new Error('steps must be a positive integer');
-  const x0 = config.quadratic.x0 || [];
-  config.quadratic.eigenvalues = dims === 1 ? [l1] : [l1, l2];
-  config.quadratic.x0 = dims === 1 ? [x0[0] ?? 1.5] : [x0[0] ?? 1.5, x0[1] ?? 1.8];
-  config.optim.lr = lr;
-  config.train.steps = steps;
-}
-
-function writeForm() {
-  const ev = lambdas();
-  $('#dims').value = String(ev.length >= 2 ? 2 : 1);
-  $('#lambda1').value = ev[0];
-  $('#lambda2').value = ev[1] ?? 0.2;
-  $('#lambda2-row').hidden = ev.length < 2;
-  $('#lr').value = config.optim.lr;
-  $('#steps').value = config.train.steps;
-  $('#lr-slider').value = Math.round(Math.min(1.25, config.optim.lr * L() / 2) / 1.25 * 1000);
-  const ratio = config.optim.lr * L() / 2;
+// η relative to 2/L: the slider (0 … 1.25·2/L) and the note say where the run stands.
+function writeNote() {
+  const lr = getPath(lab.config, 'optim.lr');
+  const ratio = lr * L() / 2;
+  $('#lr-slider').value = Math.round(Math.min(1.25, ratio) / 1.25 * 1000);
   const verdict = Math.abs(ratio - 1) < 1e-9 ? 'at the threshold: the top coordinate flips sign for ever'
     : ratio < 1 ? 'below the threshold: converges' : 'above the threshold: diverges';
   $('#lr-note').textContent = `2/L = ${formatNumber(2 / L())}; η = ${formatNumber(ratio, 3)}·(2/L), ${verdict}`;
-  history.replaceState(null, '', buildHash(config));
 }
 
-async function start() {
-  clearError();
-  if (!run) {
-    run = new Run({ onRows: render, onState: status, onError: (e) => showError(e.message, { title: e.name || 'Error' }) });
-  }
-  try {
-    await run.start(config, { stepsPerSecond: Number($('#speed').value) });
-  } catch (e) {
-    showError(e.message, { title: e.name || 'Error' });
-  }
-  render();
-}
-
-function status() {
-  const s = run && run.state;
-  const busy = run && (run.status === 'running' || run.status === 'stepping');
-  $('#btn-pause').disabled = !run || !['running', 'stepping', 'paused', 'ready'].includes(run.status);
-  $('#btn-pause').textContent = busy ? 'Pause' : 'Resume';
-  $('#btn-step').disabled = $('#btn-pause').disabled;
-  $('#btn-reset').disabled = !run;
-  if (!s) return;
-  const factors = lambdas().map((l) => Math.abs(1 - config.optim.lr * l));
-  $('#status').textContent = `step ${s.steps_done}/${s.total_steps} · |1 − ηλᵢ| = ${factors.map((f) => formatNumber(f, 3)).join(', ')}` +
-    (s.diverged ? ` · diverged: ${s.reason}` : '');
-}
-
-function render() {
-  const rows = run ? run.rows : [];
-  const d = lambdas().length;
-  const xs = rows.map((r) => r.step);
-  charts.qloss.update([{ label: 'f(x_t)', color: PALETTE[0], xs: rows.filter((r) => Number.isFinite(r.loss)).map((r) => r.step), ys: rows.filter((r) => Number.isFinite(r.loss)).map((r) => r.loss) }]);
-  const series = [];
-  for (let i = 0; i < d; i++) {
-    const pts = rows.filter((r) => Array.isArray(r.coords));
-    series.push({ label: `c${i + 1} (λ = ${formatNumber(lambdas()[i])})`, color: PALETTE[i], xs: pts.map((r) => r.step), ys: pts.map((r) => r.coords[i]) });
-  }
-  charts.qcoords.update(series);
-  draw(rows, xs);
-  status();
-}
+const setLr = (lr) => lab.edit('optim.lr', (c) => { c.optim.lr = lr; }).then(() => { if (!lab.active().length) lab.start(); });
 
 // The loss curve (1-D) or its contour ellipses (2-D) with the iterates and their path.
-function draw(rows) {
+function draw() {
+  if (!lab.config) return;
+  const rows = lab.runs[0] ? lab.runs[0].run.rows : [];
   const canvas = $('#quad-canvas');
   const ratio = window.devicePixelRatio || 1;
   const w = canvas.clientWidth, h = canvas.clientHeight;
@@ -102,7 +57,7 @@ function draw(rows) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, w, h);
   const ev = lambdas();
-  const x0 = config.quadratic.x0;
+  const x0 = getPath(lab.config, 'quadratic.x0') || lambdas().map(() => 1);
   const pts = rows.filter((r) => Array.isArray(r.coords)).map((r) => r.coords);
   const R = Math.max(2, ...x0.map(Math.abs)) * 1.3;
   ctx.font = '13px system-ui, sans-serif';
@@ -153,37 +108,10 @@ function path(ctx, points, w, h) {
   });
 }
 
-function edited() {
-  try { readForm(); } catch (e) { showError(e.message, { title: 'Invalid value' }); writeForm(); return; }
-  writeForm();
-  start();
-}
+$('#lr-slider').addEventListener('change', () => setLr(+(($('#lr-slider').value / 1000) * 1.25 * 2 / L()).toPrecision(3)));
+for (const b of document.querySelectorAll('[data-eta]')) b.addEventListener('click', () => setLr(+(Number(b.dataset.eta) * 2 / L()).toPrecision(6)));
+$('#speed').addEventListener('input', () => { for (const r of lab.active()) r.run.pace(Number($('#speed').value)); });
+new ResizeObserver(() => draw()).observe($('#quad-canvas'));
 
-async function init() {
-  let fromHash = null;
-  try { fromHash = parseHash(location.hash).config; } catch (e) { showError(e.message, { title: 'Bad link' }); }
-  if (fromHash && fromHash.kind !== 'quadratic_gd') { showError('the config in the URL is not a quadratic_gd config', { title: 'Bad link' }); fromHash = null; }
-  config = fromHash || await (await fetch(new URL('quadratic-1d.json', PRESETS))).json();
-  writeForm();
-  for (const id of ['#lambda1', '#lambda2', '#lr', '#steps']) $(id).addEventListener('change', edited);
-  $('#dims').addEventListener('change', async () => {
-    config = await (await fetch(new URL($('#dims').value === '2' ? 'quadratic-2d.json' : 'quadratic-1d.json', PRESETS))).json();
-    writeForm();
-    start();
-  });
-  $('#lr-slider').addEventListener('input', () => { $('#lr').value = +(($('#lr-slider').value / 1000) * 1.25 * 2 / L()).toPrecision(3); });
-  $('#lr-slider').addEventListener('change', edited);
-  $('#speed').addEventListener('input', () => run && run.pace(Number($('#speed').value)));
-  for (const b of document.querySelectorAll('[data-eta]')) b.addEventListener('click', () => { $('#lr').value = +(Number(b.dataset.eta) * 2 / L()).toPrecision(6); edited(); });
-  $('#btn-run').addEventListener('click', start);
-  $('#btn-pause').addEventListener('click', () => (run.status === 'running' || run.status === 'stepping' ? run.pause() : run.resume()));
-  $('#btn-step').addEventListener('click', () => run.step(1));
-  $('#btn-reset').addEventListener('click', async () => { await run.reset(); render(); });
-  $('#btn-export-config').addEventListener('click', () => download('config.json', JSON.stringify(config, null, 2) + '\n', 'application/json'));
-  $('#btn-export-csv').addEventListener('click', () => download('metrics.csv', rowsToCsv([{ id: 'run', rows: run ? run.rows : [] }]), 'text/csv'));
-  new ResizeObserver(() => render()).observe($('#quad-canvas'));
-  window.gradlabQuadratic = { get config() { return config; }, get run() { return run; } };
-  await start();
-}
-
-init().catch((e) => showError(e.message));
+window.gradlabQuadratic = { lab, get config() { return lab.config; }, get run() { return lab.runs[0] && lab.runs[0].run; } };
+lab.init().catch((e) => showError(e.message));

@@ -8,7 +8,8 @@
 //   which the worker sends before that step's own row; onPreview(row, run) when it arrives
 //
 // expandConfig(config) asks a worker for the config's sweep points (the same expansion as
-// `gradlab sweep`), which the pages overlay as one run each.
+// `gradlab sweep`, and the WASM validator's verdict on every point), which the pages overlay
+// as one run each; sweepSummary(config, rows) for a sweep's figures.
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -74,9 +75,10 @@ export class Run {
       case 'done': this.setStatus('done', m.state); return;
       case 'stopped': this.setStatus('stopped', null); return;
       case 'expanded':
+      case 'summarized':
       case 'params': {
         const w = this.waiters.get(m.id);
-        if (w) { this.waiters.delete(m.id); w.resolve(m.type === 'params' ? m.bytes : m.points); }
+        if (w) { this.waiters.delete(m.id); w.resolve(m.type === 'params' ? m.bytes : m.type === 'summarized' ? m.summary : m.points); }
         return;
       }
       case 'error': {
@@ -136,6 +138,7 @@ export class Run {
   stop() { this.worker.postMessage({ type: 'stop' }); }
   exportParams() { return this.request('exportParams', {}); }
   expand(config, profile = '') { return this.request('expand', { config, profile }); }
+  sweepSummary(config, rows) { return this.request('sweepSummary', { config, rows }); }
   terminate() {
     this.worker.terminate();
     this.status = 'stopped';
@@ -150,6 +153,15 @@ export async function expandConfig(config, profile = '') {
   const run = idle;
   await run.ready;
   return run.expand(config, profile);
+}
+
+// The kind's sweep-level figures over sweep rows (WASM sweepSummary, what `gradlab sweep` writes
+// to sweep_summary.json), or null when the kind has none.
+export async function sweepSummary(config, rows) {
+  if (!idle) idle = new Run({ label: 'idle' });
+  const run = idle;
+  await run.ready;
+  return run.sweepSummary(config, rows);
 }
 
 // Starts loading a worker (and its WASM) now, before the page knows what it will run; with a

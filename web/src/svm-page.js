@@ -9,19 +9,29 @@
 //   gd   — an `implicit_bias` config on the same points (with a constant feature 1 appended when
 //          the bias is on, since the theorem's model is homogeneous); rows stream in and the
 //          angle to the bias-free hard-margin SVM direction is plotted against log₁₀ t.
-// The URL hash holds the svm config (what `gradlab run` accepts) and the GD settings, so a link
-// restores the picture. Errors of the core (one class only, duplicates under a hard margin, no
+// The page skeleton (lab-page.js) holds the svm config: its form (the SVM fields of the kind's
+// page descriptor, checked by the WASM validator), the URL hash (with the GD settings as hash
+// options, so a link restores the picture) and its export. Errors of the core (one class only, duplicates under a hard margin, no
 // points) are shown as the C++ message; the page keeps working.
 import { MetricChart, PALETTE } from './charts.js';
 import { $, clearError, download, formatNumber, rowsToCsv, showError } from './common.js';
-import { buildHash, parseHash } from './config-url.js';
+import { clone, parseValue } from './config-fields.js';
+import { LabPage } from './lab-page.js';
 import { Run } from './runner.js';
 import { COLORS, View, decisionFunction, drawGd, drawSvm } from './svm-draw.js';
 
-const PRESET_URL = new URL('../presets/svm-points.json', import.meta.url);
 const HIT_PX = 9;  // a press this close to a point grabs it
 
-let config = null;  // the svm_margin user config; config.data.points / labels are the points
+// The svm_margin user config (lab.config); config.data.points / labels are the points.
+const lab = new LabPage({
+  kind: 'svm_margin',
+  overlay: false,
+  // The canvas draws points in the plane: a config of another data source is not this page's.
+  accept: (c) => {
+    if (!c.data || c.data.source !== 'points') throw new Error(`this page draws data.source "points", got "${c.data && c.data.source}"`);
+  },
+  onConfig: () => { if (svm.run) solve(); },
+});
 let preset = null;
 const gd = { lr: 1, steps: 100000, loss: 'logistic', bias: true };
 
@@ -33,9 +43,8 @@ const angleChart = new MetricChart($('#chart-angle'), { title: 'Angle to the SVM
 
 const svm = { run: null, busy: false, dirty: false, pending: null, solved: null, error: null, solves: 0 };
 
-function points() { return config.data.points; }
-function labels() { return config.data.labels; }
-const clone = (x) => JSON.parse(JSON.stringify(x));
+function points() { return lab.config.data.points; }
+function labels() { return lab.config.data.labels; }
 
 function solve() {
   writeHash();
@@ -43,7 +52,7 @@ function solve() {
   if (svm.busy) { svm.dirty = true; return; }
   svm.busy = true;
   svm.dirty = false;
-  svm.pending = clone(config);
+  svm.pending = clone(lab.config);
   svm.run.start(svm.pending).catch(() => {});  // errors arrive through onError
 }
 
@@ -198,64 +207,27 @@ function renderGd() {
 
 // ---- controls ------------------------------------------------------------------------------------
 
-function writeForm() {
-  const s = config.svm || (config.svm = {});
-  const hard = s.C === undefined || s.C === 'inf';
-  $('#hard-margin').checked = hard;
-  $('#c-value').disabled = hard;
-  $('#c-slider').disabled = hard;
-  const c = hard ? (Number($('#c-value').value) || 1) : s.C;
-  $('#c-value').value = c;
-  $('#c-slider').value = Math.log10(c);
-  $('#kernel').value = s.kernel || 'linear';
-  // A kernel's parameters stay in the boxes while another kernel is chosen.
-  if (s.gamma !== undefined || !$('#gamma').value) $('#gamma').value = s.gamma ?? 2;
-  if (s.degree !== undefined || !$('#degree').value) $('#degree').value = s.degree ?? 3;
-  if (s.coef0 !== undefined || !$('#coef0').value) $('#coef0').value = s.coef0 ?? 1;
-  $('#delta').value = s.delta ?? 0.05;
-  $('#gamma-row').hidden = $('#kernel').value === 'linear';
-  $('#degree-row').hidden = $('#coef0-row').hidden = $('#kernel').value !== 'poly';
+// The GD panel's settings: the implicit_bias config's, kept in the URL as hash options. A value
+// the validator rejects shows its message in the GD panel (the run's error).
+function writeGdForm() {
   $('#gd-loss').value = gd.loss;
   $('#gd-lr').value = gd.lr;
   $('#gd-steps').value = String(gd.steps);
   $('#gd-bias').checked = gd.bias;
 }
 
-function readForm() {
-  const s = config.svm;
-  const num = (id, name, test) => {
-    const v = Number($(id).value);
-    if (!test(v)) throw new Error(`${name} must be ${test.what}`);
-    return v;
-  };
-  const positive = Object.assign((v) => v > 0 && Number.isFinite(v), { what: 'a positive number' });
-  const finite = Object.assign((v) => Number.isFinite(v), { what: 'a number' });
-  const unit = Object.assign((v) => v > 0 && v < 1, { what: 'in (0, 1)' });
-  const integer = Object.assign((v) => Number.isInteger(v) && v >= 1, { what: 'a positive integer' });
-  s.C = $('#hard-margin').checked ? 'inf' : num('#c-value', 'C', positive);
-  s.kernel = $('#kernel').value;
-  // Only the kernel's own parameters: the schema rejects svm.gamma for a linear kernel.
-  for (const k of ['gamma', 'degree', 'coef0']) delete s[k];
-  if (s.kernel !== 'linear') s.gamma = num('#gamma', 'γ', positive);
-  if (s.kernel === 'poly') {
-    s.degree = num('#degree', 'degree', integer);
-    s.coef0 = num('#coef0', 'coef0', finite);
-  }
-  s.delta = num('#delta', 'δ', unit);
+function gdEdited() {
   gd.loss = $('#gd-loss').value;
-  gd.lr = num('#gd-lr', 'η', positive);
+  gd.lr = parseValue('number', $('#gd-lr').value);
   gd.steps = Number($('#gd-steps').value);
   gd.bias = $('#gd-bias').checked;
-}
-
-function edited() {
-  try { readForm(); } catch (e) { showError(e.message, { title: 'Invalid value' }); writeForm(); return; }
-  writeForm();
-  solve();
+  writeHash();
+  scheduleGd();
 }
 
 function writeHash() {
-  history.replaceState(null, '', buildHash(config, { gd_lr: gd.lr, gd_steps: gd.steps, gd_loss: gd.loss, gd_bias: gd.bias ? 1 : 0 }));
+  Object.assign(lab.hashOptions, { gd_lr: gd.lr, gd_steps: gd.steps, gd_loss: gd.loss, gd_bias: gd.bias ? 1 : 0 });
+  lab.writeHash();
 }
 
 // ---- pointer editing ---------------------------------------------------------------------------
@@ -322,41 +294,24 @@ function bindCanvas(canvas, view) {
 
 // ---- start -------------------------------------------------------------------------------------
 
-function validLink(c) {
-  return c && c.kind === 'svm_margin' && c.data && c.data.source === 'points' && Array.isArray(c.data.points) && Array.isArray(c.data.labels);
-}
-
 async function init() {
+  await lab.init();
   svm.run = new Run({ label: 'svm', onState: svmState, onError: svmError });
   gdRun.run = new Run({ label: 'gd', onState: gdState, onError: gdError, onRows: () => renderGd() });
-  preset = await (await fetch(PRESET_URL)).json();
-  let parsed = { config: null, options: {} };
-  try {
-    parsed = parseHash(location.hash);
-  } catch (e) {
-    showError(e.message + ' — showing the example set instead.', { title: 'Bad link' });
-  }
-  if (parsed.config && !validLink(parsed.config)) {
-    showError('the config in the URL is not an svm_margin config on data.source "points" — showing the example set instead', { title: 'Bad link' });
-    parsed.config = null;
-  }
-  config = parsed.config || clone(preset);
-  const o = parsed.options || {};
-  if (o.gd_lr !== undefined) gd.lr = Number(o.gd_lr) > 0 ? Number(o.gd_lr) : gd.lr;
-  if (['1000', '10000', '100000', '1000000'].includes(o.gd_steps)) gd.steps = Number(o.gd_steps);
+  preset = clone(await lab.loadPreset(lab.presets[0].file));
+  const o = lab.hashOptions;
+  if (o.gd_lr !== undefined) gd.lr = parseValue('number', o.gd_lr);  // a bad one: the GD run says why
+  if (['1000', '10000', '100000', '1000000'].includes(String(o.gd_steps))) gd.steps = Number(o.gd_steps);
   if (o.gd_loss === 'logistic' || o.gd_loss === 'exponential') gd.loss = o.gd_loss;
-  if (o.gd_bias !== undefined) gd.bias = o.gd_bias !== '0';
-  writeForm();
+  if (o.gd_bias !== undefined) gd.bias = String(o.gd_bias) !== '0';
+  writeGdForm();
 
   bindCanvas($('#svm-canvas'), svmView);
   bindCanvas($('#gd-canvas'), gdView);
-  for (const id of ['#hard-margin', '#c-value', '#kernel', '#gamma', '#degree', '#coef0', '#delta', '#gd-loss', '#gd-lr', '#gd-steps', '#gd-bias']) $(id).addEventListener('change', edited);
-  $('#c-slider').addEventListener('input', () => { $('#c-value').value = +(10 ** Number($('#c-slider').value)).toPrecision(3); });
-  $('#c-slider').addEventListener('change', edited);
-  $('#btn-clear').addEventListener('click', () => { config.data.points = []; config.data.labels = []; solve(); render(); renderGd(); });
-  $('#btn-preset').addEventListener('click', () => { config.data = clone(preset.data); solve(); render(); renderGd(); });
+  for (const id of ['#gd-loss', '#gd-lr', '#gd-steps', '#gd-bias']) $(id).addEventListener('change', gdEdited);
+  $('#btn-clear').addEventListener('click', () => { lab.config.data.points = []; lab.config.data.labels = []; solve(); render(); renderGd(); });
+  $('#btn-preset').addEventListener('click', () => { lab.config.data = clone(preset.data); solve(); render(); renderGd(); });
   $('#btn-gd-run').addEventListener('click', () => startGd(true));
-  $('#btn-export-config').addEventListener('click', () => download('config.json', JSON.stringify(config, null, 2) + '\n', 'application/json'));
   $('#btn-export-summary').addEventListener('click', () => svm.solved && download('summary.json', JSON.stringify(svm.solved.summary, null, 2) + '\n', 'application/json'));
   $('#btn-export-gd-config').addEventListener('click', () => download('gd-config.json', JSON.stringify(gdConfig(), null, 2) + '\n', 'application/json'));
   $('#btn-export-gd-csv').addEventListener('click', () => download('gd-metrics.csv', rowsToCsv([{ id: 'gd', rows: gdRun.run.rows }]), 'text/csv'));
@@ -367,7 +322,7 @@ async function init() {
 
   // For the browser tests and the console.
   window.gradlabSvm = {
-    get config() { return config; }, get gd() { return gd; }, get solved() { return svm.solved; },
+    lab, get config() { return lab.config; }, get gd() { return gd; }, get solved() { return svm.solved; },
     get error() { return svm.error; }, get solves() { return svm.solves; }, get busy() { return svm.busy || svm.dirty; },
     get gdRun() { return gdRun.run; }, get gdError() { return gdRun.error; }, get gdHistory() { return gdRun.history; },
     gdConfig, toCanvas: (p, which = 'svm') => (which === 'gd' ? gdView : svmView).px(p), colors: COLORS,

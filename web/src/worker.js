@@ -13,6 +13,7 @@
 //   {type: 'prefetch', config}         start downloading the config's data files now (while
 //                                      the WASM module compiles); no answer
 //   {type: 'expand', id, config, profile?}    sweep points of a config (no run started)
+//   {type: 'sweepSummary', id, config, rows}  the kind's sweep figures (null: none)
 //   {type: 'exportParams', id}
 // Messages out:
 //   {type: 'ready', buildId, loadMs, threads}   threads: CPU threads of the module (1 unless the
@@ -22,7 +23,7 @@
 //                                       sent before that step, whose row may wait on a probe
 //   {type: 'rows', rows, state}         rows logged since the last message; state = Session.state()
 //   {type: 'paused' | 'running' | 'done' | 'stopped', state}
-//   {type: 'expanded', id, points}  {type: 'params', id, bytes}
+//   {type: 'expanded', id, points}  {type: 'summarized', id, summary}  {type: 'params', id, bytes}
 //   {type: 'error', phase, name, message, id?}
 'use strict';
 
@@ -270,6 +271,15 @@ async function handle(message) {
         post('expanded', { id: message.id, points: JSON.parse(gradlab.sweepPoints(text, message.profile || '')) });
       } catch (e) {
         reportError('expand', e, message.id);
+      }
+      return;
+    case 'sweepSummary':
+      await moduleReady;
+      try {
+        const text = typeof message.config === 'string' ? message.config : JSON.stringify(message.config);
+        post('summarized', { id: message.id, summary: JSON.parse(gradlab.sweepSummary(text, JSON.stringify(message.rows))) });
+      } catch (e) {
+        reportError('sweepSummary', e, message.id);
       }
       return;
     case 'exportParams':

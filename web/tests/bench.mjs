@@ -28,7 +28,7 @@ const kb = (bytes) => +(bytes / 1024).toFixed(1);
 // What eos.html itself downloads: its modules (as the page imports them), the worker, the
 // Emscripten glue and the WASM module.
 const gz = (rel) => zlib.gzipSync(fs.readFileSync(path.join(webDir, 'js', rel)), { level: 9 }).length;
-const eosFiles = ['eos-page.js', 'eos-lab.js', 'runner.js', 'common.js', 'config-fields.js', 'config-url.js', 'eos-dashboard.js', 'charts.js', 'vendor/uPlot.mjs', 'worker.js', 'gradlab_web.js', 'gradlab_web.wasm'];
+const eosFiles = ['eos-page.js', 'lab-page.js', 'lab-data.js', 'runner.js', 'common.js', 'config-fields.js', 'config-url.js', 'lab-charts.js', 'charts.js', 'vendor/uPlot.mjs', 'worker.js', 'gradlab_web.js', 'gradlab_web.wasm'];
 const byFile = Object.fromEntries(eosFiles.map((f) => [f, kb(gz(f))]));
 line({ bench: 'payload_gzip', wasm_kb: kb(version.wasm_gzip_bytes), js_kb: kb(version.glue_js_gzip_bytes + version.page_js_gzip_bytes), total_kb: kb(version.total_gzip_bytes), eos_page_kb: kb(eosFiles.reduce((s, f) => s + gz(f), 0)), eos_page_files_kb: byFile, threaded_module_kb: version.threaded_gzip_bytes ? kb(version.threaded_gzip_bytes) : null });
 

@@ -22,7 +22,10 @@ fs.mkdirSync(shotDir, { recursive: true });
 
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
-const SPIRAL = readJson(path.join(webDir, 'presets', 'eos-spiral-fast.json'));
+// A page preset: presets/experiments/<folder>/<file> without its profiles block (these have no
+// web profile: they are browser-sized already).
+const preset = (folder, file) => { const c = readJson(path.join(webDir, 'presets', 'experiments', folder, file)); delete c.profiles; return c; };
+const SPIRAL = preset('edge_of_stability', 'browser_spiral_fast.json');
 const spiral = (over = {}) => Object.assign(JSON.parse(JSON.stringify(SPIRAL)), over);
 
 // The lab's server (with the embed allow-list overridden per test) and two host pages'
@@ -220,6 +223,93 @@ const tests = [
     },
   },
   {
+    name: 'page skeleton: the descriptor\'s fields come from schema.json; an edit rewrites the config and the URL hash; `when` conditions show and hide fields',
+    fn: async () => {
+      const schema = readJson(path.join(webDir, 'schema.json'));
+      const page_ = schema.kinds.find((k) => k.name === 'edge_of_stability').page;
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral())) + '&autorun=0');
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.config && document.querySelector('#field-train-steps'));
+      // Every descriptor field has its row, labelled as the descriptor says; the help text is the schema's doc.
+      const rows = await page.$$eval('#fields .field', (fs) => fs.map((f) => ({ path: f.dataset.path, label: f.querySelector('label:not(.inline)').textContent, title: f.querySelector('label:not(.inline)').title })));
+      assert.equal(rows.length, page_.fields.length);
+      const steps = rows.find((r) => r.path === 'train.steps');
+      assert.equal(steps.label, page_.fields.find((f) => f.path === 'train.steps').label);
+      assert.equal(steps.title, schema.keys.find((k) => k.path === 'train.steps').doc);
+      // The select's options are the schema's choices (the descriptor picks which).
+      const activations = await page.$$eval('#field-model-activation option', (os) => os.map((o) => o.value));
+      const schemaChoices = schema.keys.filter((k) => k.path === 'model.activation').flatMap((k) => k.choices || []);
+      assert.ok(activations.length > 1 && activations.every((a) => schemaChoices.includes(a)), activations.join(','));
+      // Edit: the config and the hash follow, once the WASM validator has accepted the value.
+      await page.fill('#field-train-steps', '77');
+      await page.dispatchEvent('#field-train-steps', 'change');
+      await page.waitForFunction(() => window.gradlabLab.config.train.steps === 77);
+      const hashConfig = await page.evaluate(() => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(location.hash.slice(1).split('&')[0].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))));
+      assert.deepEqual(hashConfig, spiral({ train: Object.assign({}, SPIRAL.train, { steps: 77 }) }));
+      // data.generator applies to synthetic data only, model.widths to MLPs and model.channels to
+      // CNNs (schema `when`); choosing a source or a model puts in the descriptor's starting block.
+      const visible = (p) => page.$eval(`#fields .field[data-path="${p}"]`, (f) => !f.hidden);
+      assert.equal(await visible('data.generator'), true);
+      await page.selectOption('#field-data-source', 'fashion_mnist');
+      await page.waitForFunction(() => window.gradlabLab.config.data.source === 'fashion_mnist');
+      assert.equal(await visible('data.generator'), false);
+      assert.equal(await visible('model.widths'), true);
+      assert.equal(await visible('model.channels'), false);
+      await page.selectOption('#field-model-type', 'cnn');
+      await page.waitForFunction(() => window.gradlabLab.config.model.type === 'cnn');
+      assert.equal(await visible('model.widths'), false);
+      assert.equal(await visible('model.channels'), true);
+      assert.deepEqual(await page.evaluate(() => window.gradlabLab.config.model), page_.fields.find((f) => f.path === 'model.type').starts.cnn);
+      assert.deepEqual(await page.evaluate(() => window.gradlabLab.config.data), page_.fields.find((f) => f.path === 'data.source').starts.fashion_mnist);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'page skeleton: an edit made while the previous restart is still starting is not lost: the latest config is what runs',
+    fn: async () => {
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral())));
+      await waitRows(page, 1, 90000);
+      const setSeed = async (v) => { await page.fill('#field-seed', String(v)); await page.dispatchEvent('#field-seed', 'change'); };
+      await setSeed(1);
+      await page.waitForFunction(() => window.gradlabLab.config.seed === 1);
+      await page.waitForTimeout(350);  // the restart (300 ms after the edit) is under way
+      await setSeed(2);
+      await page.waitForFunction(() => window.gradlabLab.config.seed === 2);
+      await page.waitForFunction(() => window.gradlabLab.runs.length === 1 && window.gradlabLab.runs[0].run.config &&
+        window.gradlabLab.runs[0].run.config.seed === 2 && window.gradlabLab.runs[0].run.rows.length >= 1, null, { timeout: 60000 });
+      await page.waitForTimeout(1000);  // no late restart on an older config
+      assert.equal(await page.evaluate(() => window.gradlabLab.runs[0].run.config.seed), 2);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'page skeleton: an invalid value shows the WASM validator\'s message and the form keeps the last valid config',
+    fn: async () => {
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(spiral())) + '&autorun=0');
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.config && document.querySelector('#field-train-steps'));
+      const hash = await page.evaluate(() => location.hash);
+      // The message the WASM module itself gives for the same config (under node).
+      const { createRequire } = await import('node:module');
+      const g = await createRequire(import.meta.url)(path.join(webDir, 'js', 'gradlab_web.js'))({ wasmBinary: fs.readFileSync(path.join(webDir, 'js', 'gradlab_web.wasm')) });
+      for (const [text, value] of [['0', 0], ['2.5', 2.5], ['-3', -3]]) {
+        let expected = null;
+        try { g.sweepPoints(JSON.stringify(spiral({ train: Object.assign({}, SPIRAL.train, { steps: value }) })), ''); } catch (e) { expected = e.message; }
+        assert.ok(expected, `the validator accepted train.steps = ${text}`);
+        await page.fill('#field-train-steps', text);
+        await page.dispatchEvent('#field-train-steps', 'change');
+        await page.waitForSelector('#error-banner:not([hidden])');
+        assert.equal(await page.textContent('#error-banner .error-message'), expected);
+        await page.waitForFunction(() => document.querySelector('#field-train-steps').value === String(window.gradlabLab.config.train.steps));
+        assert.equal(await page.evaluate(() => window.gradlabLab.config.train.steps), SPIRAL.train.steps);
+        assert.equal(await page.evaluate(() => location.hash), hash);
+        await page.click('#error-banner .dismiss');
+      }
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
     name: 'EoS page: a bad config in the URL shows a readable error and the page keeps working',
     fn: async () => {
       const bad = await open(lab.url + '/eos.html#' + b64url(JSON.stringify({ kind: 'edge_of_stability', optim: { lrr: 0.1 } })));
@@ -235,12 +325,12 @@ const tests = [
     },
   },
   {
-    name: 'viewer: a native metrics.jsonl + config.json render in the charts; a malformed file shows an error and the viewer keeps working',
+    name: 'viewer: a native metrics.jsonl + config.json + summary.json render in the charts and the status; a malformed file shows an error and the viewer keeps working',
     fn: async () => {
       const page = await open(lab.url + '/viewer.html');
       const fixture = path.join(here, 'fixtures', 'spiral-metrics.jsonl');
       const rows = fs.readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      await page.setInputFiles('#file-input', [fixture, path.join(here, 'fixtures', 'spiral-config.json')]);
+      await page.setInputFiles('#file-input', [fixture, path.join(here, 'fixtures', 'spiral-config.json'), path.join(here, 'fixtures', 'spiral-summary.json')]);
       await page.waitForFunction(() => window.gradlabViewer.runs.length === 1);
       const loaded = await page.evaluate(() => ({ rows: window.gradlabViewer.runs[0].rows, kind: window.gradlabViewer.config.kind }));
       assert.deepEqual(loaded.rows, rows);
@@ -248,7 +338,7 @@ const tests = [
       await page.waitForFunction(() => document.querySelectorAll('#chart-sharpness canvas').length > 0);
       const points = await page.evaluate(() => window.gradlabLab === undefined && document.querySelector('#chart-loss .u-title').textContent);
       assert.equal(points, 'Training loss');
-      assert.match(await page.textContent('#status'), /edge of stability reached at step \d+/);
+      assert.match(await page.textContent('#status'), /edge of stability reached at step 220/);  // summary.json's eos_step
       assert.doesNotMatch(await page.textContent('#chart-sharpness'), /averaged iterate/);
       // Rows with sharpness_avg (probe.average_window) get a second, dashed sharpness line.
       const averaged = rows.map((r) => (Number.isFinite(r.sharpness) ? Object.assign({ sharpness_avg: 0.9 * r.sharpness }, r) : r));
@@ -317,11 +407,17 @@ const tests = [
       await page.waitForFunction(() => window.gradlabQuadratic.run && window.gradlabQuadratic.run.status === 'done', null, { timeout: 60000 });
       const coords = await page.evaluate(() => window.gradlabQuadratic.run.rows.map((r) => r.coords[0]));
       assert.deepEqual(coords, Array.from({ length: 12 }, (_, i) => (i % 2 ? -1.5 : 1.5)));
-      await page.fill('#lr', '1.5');
-      await page.dispatchEvent('#lr', 'change');
-      await page.waitForFunction(() => window.gradlabQuadratic.run.status === 'done' && window.gradlabQuadratic.config.optim.lr === 1.5, null, { timeout: 60000 });
+      await page.fill('#field-optim-lr', '1.5');
+      await page.dispatchEvent('#field-optim-lr', 'change');
+      // The run restarts on the edit (its resolved config has the new η) and completes.
+      await page.waitForFunction(() => window.gradlabQuadratic.run.status === 'done' && window.gradlabQuadratic.run.config.optim.lr === 1.5, null, { timeout: 60000 });
       const shrinking = await page.evaluate(() => window.gradlabQuadratic.run.rows.map((r) => Math.abs(r.coords[0])));
       assert.ok(shrinking.every((v, i) => i === 0 || v < shrinking[i - 1]), JSON.stringify(shrinking));
+      // The 2-D preset (experiments/quadratic_gd/quadratic_2d.json): two eigen-coordinates.
+      await page.selectOption('#preset', 'quadratic_2d.json');
+      await page.waitForFunction(() => window.gradlabQuadratic.run.config && window.gradlabQuadratic.run.config.quadratic.eigenvalues.length === 2 &&
+        window.gradlabQuadratic.run.rows.length >= 3, null, { timeout: 60000 });
+      assert.ok((await page.evaluate(() => window.gradlabQuadratic.run.rows)).every((r) => r.coords.length === 2));
       await page.screenshot({ path: path.join(shotDir, 'quadratic.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
@@ -333,7 +429,7 @@ const tests = [
       assert.ok(fs.existsSync(path.join(webDir, 'js', 'gradlab_web_mt.wasm')), 'the site has no threaded module (gradlab_web_mt.wasm): ./lab build makes it in build/wasm-mt');
       // The default preset, short: GEMMs of 500 x 784 x 200 and 100K-element activations, big
       // enough for the pool to split them (gemm.cpp, cpu_parallel.h).
-      const config = Object.assign(readJson(path.join(webDir, 'presets', 'eos-fashion-mlp.json')), { train: { steps: 25, batch_size: 'full', log_every: 1 } });
+      const config = Object.assign(preset('edge_of_stability', 'browser_fashion_mlp.json'), { train: { steps: 25, batch_size: 'full', log_every: 1 } });
       const hash = '#' + b64url(JSON.stringify(config));
       const runOn = async (server) => {
         const page = await open(server.url + '/eos.html' + hash);

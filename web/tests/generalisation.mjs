@@ -121,7 +121,9 @@ const tests = [
       const page = await open(lab.url + '/random-labels.html#' + b64url(JSON.stringify(SMALL_RL)));
       await page.waitForFunction(() => window.gradlabRandomLabels.runs.length === 2);
       await page.selectOption('#test', 'partial');
-      await page.$eval('#p-slider', (s) => { s.value = '0.3'; s.dispatchEvent(new Event('change')); });
+      await page.$eval('#field-data-label_noise-slider', (s) => { s.value = '0.3'; s.dispatchEvent(new Event('change')); });
+      // Edits are checked by the WASM validator (a worker round trip) before they apply.
+      await page.waitForFunction(() => window.gradlabRandomLabels.config.data.label_noise === 0.3);
       const config = await page.evaluate(() => window.gradlabRandomLabels.config);
       assert.equal(config.data.label_noise, 0.3);
       assert.equal(config.data.randomize, undefined);
@@ -131,8 +133,10 @@ const tests = [
       await page.waitForFunction(() => window.gradlabRandomLabels.runs.map((r) => r.label).join() === 'p = 0,p = 0.3' &&
         window.gradlabRandomLabels.runs.every((r) => r.run.rows.length >= 1), null, { timeout: 60000 });
       await page.selectOption('#test', 'gaussian');
+      await page.waitForFunction(() => window.gradlabRandomLabels.config.data.randomize === 'gaussian');
       assert.deepEqual(await page.evaluate(() => window.gradlabRandomLabels.config.sweep), { 'data.randomize': ['none', 'gaussian'] });
       await page.click('#compare');
+      await page.waitForFunction(() => window.gradlabRandomLabels.config.sweep === undefined);
       const alone = await page.evaluate(() => window.gradlabRandomLabels.config);
       assert.equal(alone.sweep, undefined);
       assert.equal(alone.data.randomize, 'gaussian');
@@ -159,7 +163,7 @@ const tests = [
       await bad.closeAll();
       const wrongKind = await open(lab.url + '/random-labels.html#' + b64url(JSON.stringify({ kind: 'quadratic_gd' })));
       await wrongKind.waitForSelector('#error-banner:not([hidden])');
-      assert.match(await wrongKind.textContent('#error-banner'), /"quadratic_gd" config; this page runs kind "random_labels"/);
+      assert.match(await wrongKind.textContent('#error-banner'), /this page runs kind "random_labels", got "quadratic_gd"/);
       await wrongKind.closeAll();
     },
   },
@@ -178,18 +182,21 @@ const tests = [
       assert.ok(grid.includes(n) && grid[0] === n / 10 && grid[20] === 10 * n, JSON.stringify(grid));
       assert.deepEqual(rf.sweep['model.ridge'], [0, 0.1]);
       assert.equal(rows.length, 42);
-      const curves = await page.evaluate(() => window.gradlabDoubleDescent.rfCurves([...window.gradlabDoubleDescent.state.rf.results.values()]));
-      const [minNorm, ridge] = curves;
+      // The figures are the WASM sweepSummary's (sweep_summary.json's), one curve per ridge.
+      const summary = await page.evaluate(() => window.gradlabDoubleDescent.state.rf.summary);
+      assert.equal(summary.kind, 'double_descent');
+      const [minNorm, ridge] = summary.curves;
       assert.equal(minNorm.ridge, 0);
-      assert.ok(Math.abs(minNorm.peakSteps) <= 1, `min-norm test-error peak at N = ${minNorm.peakN}, ${minNorm.peakSteps} grid steps from n = ${n}`);
-      assert.ok(Math.abs(minNorm.normPeakSteps) <= 1, `‖W‖ peak at N = ${minNorm.normPeakN}`);
-      assert.ok(minNorm.errorAtMax < minNorm.bestBelow, `error at 10n ${minNorm.errorAtMax} vs best below n ${minNorm.bestBelow}`);
-      const at = (c, N) => c.points.find((p) => p.n_features === N);
-      assert.ok(at(ridge, n).test_error < at(minNorm, n).test_error - 0.15, `ridge at N = n: ${at(ridge, n).test_error} vs ${at(minNorm, n).test_error}`);
-      assert.ok(Math.max(...ridge.points.map((p) => p.param_norm)) < Math.max(...minNorm.points.map((p) => p.param_norm)) / 10);
+      assert.equal(minNorm.interpolation_threshold, n);
+      assert.ok(Math.abs(minNorm.test_error_peak_grid_steps_from_threshold) <= 1, `min-norm test-error peak at N = ${minNorm.test_error_peak_n_features}, ${minNorm.test_error_peak_grid_steps_from_threshold} grid steps from n = ${n}`);
+      assert.ok(Math.abs(minNorm.param_norm_peak_grid_steps_from_threshold) <= 1, `‖W‖ peak at N = ${minNorm.param_norm_peak_n_features}`);
+      assert.ok(minNorm.test_error_at_max_n_features < minNorm.best_test_error_below_threshold, `error at 10n ${minNorm.test_error_at_max_n_features} vs best below n ${minNorm.best_test_error_below_threshold}`);
+      const at = (r, N) => rows.find((p) => p.ridge === r && p.n_features === N);
+      assert.ok(at(ridge.ridge, n).test_error < at(0, n).test_error - 0.15, `ridge at N = n: ${at(ridge.ridge, n).test_error} vs ${at(0, n).test_error}`);
+      assert.ok(ridge.param_norm_peak < minNorm.param_norm_peak / 10);
       // Charts: log x with the threshold marked; the summary names the peak.
       assert.equal(await page.evaluate(() => window.gradlabDoubleDescent.charts.test.plot.scales.x.distr), 3);
-      assert.match(await page.textContent('#summary'), /Minimum norm \(λ = 0\): test error peaks at N = \d+/);
+      assert.match(await page.textContent('#summary'), new RegExp(`Minimum norm \\(λ = 0\\): test error peaks at N = ${minNorm.test_error_peak_n_features} `));
       await page.screenshot({ path: path.join(shotDir, 'double-descent.png'), fullPage: true });
       // The exported sweep.jsonl holds one row per fit; the config is what `gradlab sweep` runs.
       const jsonl = await downloadText(page, '#btn-export-jsonl');
@@ -212,8 +219,9 @@ const tests = [
           assert.ok(Math.abs(w.test_error - r.test_error) <= 0.01, `${key(r)}: page ${w.test_error} vs native ${r.test_error}`);
           assert.equal(w.train_error, r.train_error, key(r));
         }
-        const nativePeak = native.filter((r) => r.ridge === 0).reduce((a, b) => (b.test_error > a.test_error ? b : a));
-        assert.equal(nativePeak.n_features, minNorm.peakN);
+        // The native sweep_summary.json: the same peak as the page's WASM figures.
+        const nativeSummary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'sweep_summary.json'), 'utf8'));
+        assert.equal(nativeSummary.curves[0].test_error_peak_n_features, minNorm.test_error_peak_n_features);
         fs.rmSync(dir, { recursive: true, force: true });
       }
       assert.deepEqual(page.problems, []);
@@ -221,43 +229,33 @@ const tests = [
     },
   },
   {
-    name: 'double descent page: the MLP width sweep (one random_labels Session per width) fills the progress bar and takes errors from the rows; the engine switch runs the double_descent MLP mode',
+    name: 'double descent page: the MLP width sweep (the double_descent kind\'s MLP mode, one Session per width) fills the progress bar; its figures are the WASM sweep summary',
     fn: async () => {
-      const rf = { kind: 'double_descent', seed: 0, dtype: 'float64', data: { source: 'fashion_mnist', n_train: 40, n_test: 50, preprocess: ['standardize'] },
-        model: { type: 'random_features', n_features: 40, features: 'relu', ridge: 0 }, loss: 'mse', optim: { type: 'gd', lr: 0 }, train: { steps: 1, log_every: 1 },
+      const rf = { kind: 'double_descent', seed: 0, data: { source: 'fashion_mnist', n_train: 40, n_test: 50, preprocess: ['standardize'] },
+        model: { type: 'random_features', n_features: 40, features: 'relu', ridge: 0 },
         sweep: { 'model.n_features': [4, 40, 400] } };
-      const mlp = { kind: 'random_labels', seed: 0, dtype: 'float32',
+      const mlp = { kind: 'double_descent', seed: 0, dtype: 'float32',
         data: { source: 'fashion_mnist', n_train: 200, n_test: 200, preprocess: ['downsample2', 'downsample2', 'standardize'], label_noise: 0.2 },
         model: { type: 'mlp', widths: [1], activation: 'relu' }, loss: 'cross_entropy', optim: { type: 'adam', lr: 0.01 },
-        train: { steps: 300, batch_size: 'full', log_every: 50 }, sweep: { 'model.widths': [[1], [64]] } };
+        train: { steps: 300, batch_size: 'full', log_every: 50, interpolation_tol: 0.3 }, sweep: { 'model.widths': [[1], [64]] } };
       const page = await open(`${lab.url}/double-descent.html#${b64url(JSON.stringify(rf))}&mlp=${b64url(JSON.stringify(mlp))}`);
       await page.waitForFunction(() => window.gradlabDoubleDescent.state.rf.ms !== null, null, { timeout: 60000 });
       assert.equal(await page.inputValue('#mlp-widths'), '1, 64');
       await page.click('#btn-mlp-run');
-      await page.waitForFunction(() => window.gradlabDoubleDescent.state.mlp.ms !== null, null, { timeout: 120000 });
-      const results = await page.evaluate(() => [...window.gradlabDoubleDescent.state.mlp.results.values()].sort((a, b) => a.width - b.width));
+      await page.waitForFunction(() => window.gradlabDoubleDescent.state.mlp.ms !== null && window.gradlabDoubleDescent.state.mlp.summary, null, { timeout: 120000 });
+      const { results, summary } = await page.evaluate(() => ({
+        results: [...window.gradlabDoubleDescent.state.mlp.results.values()].sort((a, b) => a.width - b.width), summary: window.gradlabDoubleDescent.state.mlp.summary }));
       assert.deepEqual(results.map((r) => r.width), [1, 64]);
-      for (const r of results) {
-        assert.ok(Math.abs(r.train_error - (1 - r.final_train_acc)) < 1e-12, JSON.stringify(r));
-        assert.ok(Math.abs(r.test_error - (1 - r.final_test_acc)) < 1e-12);
-      }
       // A width-1 network cannot memorise the noisy labels; width 64 nearly can.
       assert.ok(results[1].train_error < results[0].train_error - 0.3, JSON.stringify(results.map((r) => r.train_error)));
       assert.equal(await page.$eval('#mlp-progress', (p) => p.value), 1);
-      assert.match(await page.textContent('#mlp-summary'), /test error: lowest [\d.]+ at h = \d+.*, then a peak of [\d.]+ at h = \d+/);
-      // The engine switch: the same config as kind double_descent (its MLP mode), whose summary
-      // gives the errors at the final parameters — the same training, so nearly the same errors.
-      await page.selectOption('#mlp-engine', 'double_descent');
-      assert.equal(await page.evaluate(() => window.gradlabDoubleDescent.mlp.kind), 'double_descent');
-      assert.equal(await page.evaluate(() => window.gradlabDoubleDescent.state.mlp.results.size), 0);
-      await page.click('#btn-mlp-run');
-      await page.waitForFunction(() => window.gradlabDoubleDescent.state.mlp.ms !== null, null, { timeout: 120000 });
-      const native = await page.evaluate(() => [...window.gradlabDoubleDescent.state.mlp.results.values()].sort((a, b) => a.width - b.width));
-      assert.deepEqual(native.map((r) => r.width), [1, 64]);
-      native.forEach((r, i) => {
-        assert.equal(r.kind, 'double_descent');
-        assert.ok(Math.abs(r.test_error - results[i].test_error) <= 0.05, `width ${r.width}: ${r.test_error} vs ${results[i].test_error}`);
-      });
+      // The figures: the WASM summary of exactly these rows (the threshold is the first width
+      // whose train error is within train.interpolation_tol).
+      const curve = summary.curves.find((c) => c.axis === 'width');
+      assert.equal(curve.interpolation_threshold_width, results.find((r) => r.train_error <= 0.3).width);
+      const peak = results.reduce((a, b) => (b.test_error > a.test_error ? b : a));
+      assert.equal(curve.test_error_peak_width, peak.width);
+      assert.match(await page.textContent('#mlp-summary'), new RegExp(`at h = ${curve.interpolation_threshold_width} .*test error: peak [\\d.]+ at h = ${peak.width}`));
       assert.deepEqual(page.problems, []);
       await page.closeAll();
     },
@@ -265,7 +263,7 @@ const tests = [
   {
     name: 'double descent page: a bad config in the URL shows a readable error and the default sweep runs',
     fn: async () => {
-      const page = await open(lab.url + '/double-descent.html#' + b64url(JSON.stringify({ kind: 'double_descent', data: { source: 'fashion_mnist' }, model: { type: 'random_features', n_features: 10, ridg: 1 }, loss: 'mse', optim: { type: 'gd', lr: 0 }, train: { steps: 1 } })));
+      const page = await open(lab.url + '/double-descent.html#' + b64url(JSON.stringify({ kind: 'double_descent', data: { source: 'fashion_mnist' }, model: { type: 'random_features', n_features: 10, ridg: 1 } })));
       await page.waitForSelector('#error-banner:not([hidden])');
       assert.match(await page.textContent('#error-banner'), /unknown key model\.ridg — did you mean model\.ridge\?/);
       await page.waitForFunction(() => window.gradlabDoubleDescent.state.rf.results.size >= 1, null, { timeout: 90000 });
@@ -273,7 +271,7 @@ const tests = [
       await page.closeAll();
       const wrongKind = await open(lab.url + '/double-descent.html#' + b64url(JSON.stringify({ kind: 'random_labels' })));
       await wrongKind.waitForSelector('#error-banner:not([hidden])');
-      assert.match(await wrongKind.textContent('#error-banner'), /runs kind "double_descent", got "random_labels"/);
+      assert.match(await wrongKind.textContent('#error-banner'), /this page runs kind "double_descent", got "random_labels"/);
       await wrongKind.closeAll();
       const garbage = await open(lab.url + '/double-descent.html#&mlp=!!!');
       await garbage.waitForSelector('#error-banner:not([hidden])');

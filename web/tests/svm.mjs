@@ -25,7 +25,8 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
 fs.mkdirSync(shotDir, { recursive: true });
 
-const PRESET = JSON.parse(fs.readFileSync(path.join(webDir, 'presets', 'svm-points.json'), 'utf8'));
+const PRESET = JSON.parse(fs.readFileSync(path.join(webDir, 'presets', 'experiments', 'svm', 'points.json'), 'utf8'));
+delete PRESET.profiles;  // the page applies the (absent) web profile and drops the block
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 const clone = (x) => JSON.parse(JSON.stringify(x));
 
@@ -171,16 +172,16 @@ const tests = [
       assert.equal(deleted.config.data.points.length, moved.config.data.points.length - 1);
       assert.deepEqual(deleted.config.data.points, moved.config.data.points.slice(1));
 
-      await page.selectOption('#kernel', 'rbf');
+      await page.selectOption('#field-svm-kernel', 'rbf');
       const rbf = await settled(page, deleted.solves + 1);
       assert.equal(rbf.config.svm.kernel, 'rbf');
       sameSolution(rbf.solved, await wasmSummary(rbf.config), 0, 'rbf');
-      await page.selectOption('#kernel', 'poly');
+      await page.selectOption('#field-svm-kernel', 'poly');
       const poly = await settled(page, rbf.solves + 1);
       sameSolution(poly.solved, await wasmSummary(poly.config), 0, 'poly');
-      await page.click('#hard-margin');  // off: soft margin with the C box
-      await page.fill('#c-value', '0.5');
-      await page.dispatchEvent('#c-value', 'change');
+      await page.click('#field-svm-C-toggle');  // off: soft margin with the C box
+      await page.fill('#field-svm-C', '0.5');
+      await page.dispatchEvent('#field-svm-C', 'change');
       await page.waitForFunction(() => window.gradlabSvm.config.svm.C === 0.5);
       const soft = await settled(page, poly.solves + 2);
       assert.equal(soft.solved.C, 0.5);
@@ -258,7 +259,7 @@ const tests = [
       s = await settled(page2, 1);
       assert.match(s.error, /examples 0 and 12 are the same point with opposite labels/);
       assert.match(await page2.textContent('#error-banner'), /same point with opposite labels/);
-      await page2.click('#hard-margin');
+      await page2.click('#field-svm-C-toggle');
       s = await settled(page2, s.solves + 1);
       assert.equal(s.error, null);
       assert.ok(s.solved.n_bound_sv >= 1, JSON.stringify(s.solved.bound_sv_indices));

@@ -118,6 +118,53 @@ const tests = [
     },
   },
   {
+    name: 'page descriptors: every kind page in schema.json names schema keys, its page file and presets that exist',
+    fn: async () => {
+      const schema = JSON.parse(fs.readFileSync(path.join(webDir, 'schema.json'), 'utf8'));
+      const pages = schema.kinds.filter((k) => k.page);
+      assert.ok(pages.length >= 5, pages.map((k) => k.name).join(','));
+      for (const { name, page } of pages) {
+        assert.ok(fs.existsSync(path.join(webDir, page.file)), `${name}: ${page.file} is not in the site`);
+        for (const f of [...(page.fields || []), ...(page.mlp_fields || [])]) {
+          const keys = schema.keys.filter((k) => k.path === f.path);
+          assert.ok(keys.length, `${name}: field ${f.path} is no schema key`);
+          const kindOk = keys.some((k) => !k.when || k.when.key !== 'kind' || k.when.values.includes(name));
+          assert.ok(kindOk, `${name}: field ${f.path} does not apply to kind ${name}`);
+          for (const c of f.choices || []) assert.ok(keys.some((k) => (k.choices || []).includes(c)), `${name}: ${f.path} has no choice ${c}`);
+        }
+        for (const p of page.preset_list || []) {
+          const file = path.join(webDir, 'presets', page.presets, p.file);
+          assert.ok(fs.existsSync(file), `${name}: preset ${p.file} is not in ${page.presets}`);
+          assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).kind, name, `${name}: preset ${p.file}`);
+        }
+        const ids = (page.charts || []).map((c) => c.id);
+        assert.equal(new Set(ids).size, ids.length, `${name}: chart ids repeat: ${ids}`);
+      }
+    },
+  },
+  {
+    name: 'api: sweepSummary(config, rows) gives the kind\'s sweep figures (the sweep_summary.json of `gradlab sweep`), null for kinds without one, a ConfigError for bad rows',
+    fn: async () => {
+      const g = await gradlab();
+      // A random-features sweep over N with n = 10 on the grid: test error and ‖W‖ peak at N = n.
+      const row = (N, err, norm) => ({ id: `N=${N}`, 'model.n_features': N, n_features: N, n_train: 10, test_error: err, param_norm: norm, ridge: 0 });
+      const rows = [row(2, 0.5, 1), row(5, 0.6, 3), row(10, 0.9, 40), row(20, 0.55, 5), row(40, 0.4, 2)];
+      const config = { kind: 'double_descent' };
+      const summary = JSON.parse(g.sweepSummary(JSON.stringify(config), JSON.stringify(rows)));
+      assert.equal(summary.kind, 'double_descent');
+      const [c] = summary.curves;
+      assert.equal(c.interpolation_threshold, 10);
+      assert.equal(c.test_error_peak_n_features, 10);
+      assert.equal(c.test_error_peak_grid_steps_from_threshold, 0);
+      assert.equal(c.param_norm_peak_n_features, 10);
+      assert.equal(c.best_test_error_below_threshold, 0.5);
+      assert.equal(c.test_error_at_max_n_features, 0.4);
+      assert.equal(g.sweepSummary(JSON.stringify({ kind: 'edge_of_stability' }), JSON.stringify(rows)), 'null');
+      assert.throws(() => g.sweepSummary(JSON.stringify(config), '{"not": "an array"}'), (e) => e.name === 'ConfigError' && /rows must be a JSON array/.test(e.message));
+      assert.throws(() => g.sweepSummary('[', '[]'), (e) => e.name === 'ConfigError');
+    },
+  },
+  {
     name: 'api: 20000 errors in a row leave the module working (no leak across the boundary)',
     fn: async () => {
       const g = await gradlab();

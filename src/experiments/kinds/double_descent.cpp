@@ -27,7 +27,34 @@ const char* const kPage = R"json({
   "file": "double-descent.html",
   "title": "Double descent",
   "blurb": "Random features swept over N/n: the test error peaks at N = n and falls again.",
-  "presets": "experiments/double_descent"
+  "presets": "experiments/double_descent",
+  "preset_list": [
+    {
+      "file": "browser_random_features.json",
+      "title": "Random ReLU features, n = 200, N from n/10 to 10n, ridge control λ = 0.1"
+    },
+    {
+      "file": "browser_mlp_width.json",
+      "title": "MLP width sweep, 20% noisy labels (the second panel)"
+    }
+  ],
+  "fields": [
+    {
+      "path": "model.features",
+      "label": "Features φ(x)",
+      "choice_labels": {
+        "relu": "ReLU: √(2/N)·max(0, vᵀx + b)",
+        "fourier": "Fourier: √(2/N)·cos(vᵀx + b)"
+      }
+    },
+    {"path": "data.n_train", "label": "n (training examples)"},
+    {"path": "data.n_test", "label": "Test examples"},
+    {"path": "seed", "label": "Seed"}
+  ],
+  "mlp_fields": [
+    {"path": "data.label_noise", "label": "Label noise"},
+    {"path": "train.steps", "label": "Full-batch Adam steps per width"}
+  ]
 })json";
 
 }  // namespace

@@ -112,7 +112,146 @@ const char* const kPage = R"json({
   "file": "eos.html",
   "title": "Edge of stability",
   "blurb": "Full-batch GD: the sharpness rises to 2/η and hovers there while the loss keeps falling.",
-  "presets": "experiments/edge_of_stability"
+  "presets": "experiments/edge_of_stability",
+  "preset_list": [
+    {
+      "file": "browser_fashion_mlp.json",
+      "title": "MLP on Fashion-MNIST (4 classes, 500 images), η = 0.08",
+      "about": "Sharpness climbs to 2/η = 25 in ~60 steps, then hovers there while the loss falls."
+    },
+    {
+      "file": "browser_fashion_three_lr.json",
+      "title": "Three learning rates on Fashion-MNIST (η = 0.05, 0.08, 0.12)",
+      "about": "Each run's sharpness stops at its own 2/η: smaller steps, sharper valleys."
+    },
+    {
+      "file": "browser_spiral_fast.json",
+      "title": "MLP on a synthetic spiral, η = 0.2 (fast)",
+      "about": "A small problem that reaches the edge of stability in a few seconds on any laptop."
+    }
+  ],
+  "fields": [
+    {
+      "path": "data.source",
+      "label": "Data",
+      "choices": ["fashion_mnist", "synthetic"],
+      "choice_labels": {
+        "fashion_mnist": "Fashion-MNIST subset",
+        "synthetic": "Synthetic (generated in WASM)"
+      },
+      "starts": {
+        "fashion_mnist": {
+          "source": "fashion_mnist",
+          "n_train": 500,
+          "n_test": 200,
+          "classes": [0, 1, 2, 3],
+          "preprocess": ["standardize"],
+          "targets": "onehot"
+        },
+        "synthetic": {
+          "source": "synthetic",
+          "generator": "spiral",
+          "n_train": 300,
+          "n_test": 100,
+          "targets": "onehot"
+        }
+      }
+    },
+    {"path": "data.classes", "label": "Classes (0–9)"},
+    {"path": "data.generator", "label": "Generator"},
+    {"path": "data.n_train", "label": "n (training examples)"},
+    {
+      "path": "model.type",
+      "label": "Model",
+      "choices": ["mlp", "cnn", "vit", "lstm", "linear"],
+      "choice_labels": {
+        "mlp": "MLP",
+        "cnn": "CNN",
+        "vit": "ViT (transformer)",
+        "lstm": "LSTM (image rows)",
+        "linear": "Linear"
+      },
+      "starts": {
+        "mlp": {"type": "mlp", "widths": [200, 200], "activation": "tanh"},
+        "cnn": {"type": "cnn", "channels": [16, 16], "activation": "tanh", "pool": "avg"},
+        "vit": {"type": "vit", "patch": 7, "dim": 32, "depth": 1, "heads": 2},
+        "lstm": {"type": "lstm", "hidden": 32},
+        "linear": {"type": "linear"}
+      }
+    },
+    {"path": "model.widths", "label": "Hidden widths"},
+    {"path": "model.channels", "label": "Channels"},
+    {"path": "model.hidden", "label": "Hidden size"},
+    {"path": "model.dim", "label": "Width (dim)"},
+    {"path": "model.depth", "label": "Blocks"},
+    {"path": "model.activation", "label": "Activation"},
+    {"path": "loss", "label": "Loss"},
+    {
+      "path": "optim.lr",
+      "label": "Learning rate η",
+      "control": "log-slider",
+      "min": 0.001,
+      "max": 1,
+      "note": "2/η = {2/optim.lr}"
+    },
+    {"path": "optim.lr", "label": "Overlay more η (comma-separated)", "control": "sweep-list"},
+    {"path": "seed", "label": "Seed"},
+    {"path": "train.steps", "label": "Steps"},
+    {"path": "probe.sharpness_every", "label": "Sharpness every (steps)"},
+    {"path": "probe.top_k", "label": "Top-k eigenvalues"},
+    {"path": "dtype", "label": "Precision", "choices": ["float32", "float64"]}
+  ],
+  "run_label": "η = {optim.lr}",
+  "point_labels": {"optim.lr": "η = {}"},
+  "status": [
+    {"text": "sharpness {last.sharpness} (2/η = {last.threshold})"},
+    {
+      "text": "edge of stability reached at step {summary.eos_step}",
+      "else": "edge of stability not reached yet"
+    }
+  ],
+  "charts": [
+    {
+      "id": "loss",
+      "title": "Training loss",
+      "x": "step",
+      "y": ["loss"],
+      "y_label": "loss",
+      "log_y": true,
+      "marker": "eos_step",
+      "marker_label": "EoS @ {}"
+    },
+    {
+      "id": "sharpness",
+      "title": "Sharpness λmax(∇²L) and 2/η",
+      "x": "step",
+      "y": ["sharpness", "sharpness_avg"],
+      "y_labels": [null, "at the averaged iterate"],
+      "y_label": "sharpness",
+      "threshold": "2/optim.lr",
+      "threshold_key": "threshold",
+      "marker": "eos_step",
+      "marker_label": "EoS @ {}"
+    },
+    {
+      "id": "eigs",
+      "title": "Top Hessian eigenvalues",
+      "x": "step",
+      "y": ["eigs"],
+      "y_labels": ["λ"],
+      "y_label": "eigenvalue",
+      "threshold": "2/optim.lr",
+      "threshold_key": "threshold"
+    },
+    {
+      "id": "accuracy",
+      "title": "Accuracy",
+      "x": "step",
+      "y": ["train_acc", "test_acc"],
+      "y_labels": ["train", "test"],
+      "y_label": "accuracy"
+    }
+  ]
 })json";
 
 }  // namespace

@@ -33,9 +33,36 @@ std::unique_ptr<Experiment> make(const Json& config) {
 
 const char* const kPage = R"json({
   "file": "quadratic.html",
-  "title": "GD on a quadratic",
+  "title": "Quadratic GD",
   "blurb": "GD on ½Lx²: converges below η = 2/L, oscillates at it, diverges above.",
-  "presets": "experiments/edge_of_stability"
+  "presets": "experiments/quadratic_gd",
+  "preset_list": [
+    {"file": "quadratic_1d.json", "title": "1-D: f(x) = ½Lx², L = 1, η = 1.6"},
+    {"file": "quadratic_2d.json", "title": "2-D: f(x, y) = ½(λ₁x² + λ₂y²), λ = (1, 0.2), η = 1.8"}
+  ],
+  "fields": [
+    {"path": "quadratic.eigenvalues", "label": "Curvatures λ (one per dimension; L = max λ)"},
+    {"path": "optim.lr", "label": "Step size η"}, {"path": "train.steps", "label": "Steps"}
+  ],
+  "run_label": "η = {optim.lr}",
+  "charts": [
+    {
+      "id": "qloss",
+      "title": "Loss f(x_t)",
+      "x": "step",
+      "y": ["loss"],
+      "y_label": "loss",
+      "log_y": true
+    },
+    {
+      "id": "qcoords",
+      "title": "Eigen-coordinates of x_t",
+      "x": "step",
+      "y": ["coords"],
+      "y_labels": ["c"],
+      "y_label": "coordinate"
+    }
+  ]
 })json";
 
 }  // namespace

@@ -69,7 +69,67 @@ const char* const kPage = R"json({
   "file": "random-labels.html",
   "title": "Random labels",
   "blurb": "Zhang et al.'s randomisation tests: the same network fits true, corrupted and random labels.",
-  "presets": "experiments/random_labels"
+  "presets": "experiments/random_labels",
+  "preset_list": [
+    {"file": "browser_true_vs_half.json", "title": "True labels vs p = 0.5 (MLP 1×512)"},
+    {"file": "label_noise_sweep.json", "title": "p = 0, 0.5, 1 (MLP 1×512, 3 runs)"},
+    {"file": "mlp_fashion.json", "title": "p = 0, 0.2, …, 1 (MLP 1×512, 6 runs)"},
+    {"file": "random_labels.json", "title": "Random labels (MLP 1×512)"},
+    {"file": "gaussian.json", "title": "Gaussian inputs (MLP 1×512)"},
+    {"file": "mlp3_randomizations.json", "title": "All five tests, MLP 3×512 (5 runs)"},
+    {"file": "cnn_randomizations.json", "title": "All five tests, small CNN (5 runs)"}
+  ],
+  "fields": [
+    {
+      "path": "data.label_noise",
+      "label": "Label corruption p",
+      "control": "slider",
+      "min": 0,
+      "max": 1,
+      "step": 0.05
+    },
+    {"path": "data.n_train", "label": "n (training examples)"},
+    {"path": "train.epochs", "label": "Epochs"},
+    {"path": "optim.lr", "label": "Learning rate η"},
+    {"path": "seed", "label": "Seed"}
+  ],
+  "point_labels": {
+    "data.randomize": {
+      "none": "true labels",
+      "labels": "random labels",
+      "shuffled_pixels": "shuffled pixels",
+      "random_pixels": "random pixels",
+      "gaussian": "Gaussian inputs"
+    },
+    "data.label_noise": "p = {}"
+  },
+  "run_label": "true labels",
+  "status": [
+    {"text": "train {last.train_acc%}"}, {"text": "test {last.test_acc%}"},
+    {"text": "100% train accuracy at epoch {summary.epochs_to_fit}", "else": "not fitted yet"}
+  ],
+  "charts": [
+    {
+      "id": "accuracy",
+      "title": "Accuracy: train (solid) and test (dashed)",
+      "x": "step",
+      "x_per": "steps_per_epoch",
+      "x_label": "epoch",
+      "y": ["train_acc", "test_acc"],
+      "y_labels": ["train", "test"],
+      "y_label": "accuracy"
+    },
+    {
+      "id": "loss",
+      "title": "Training loss (cross-entropy)",
+      "x": "step",
+      "x_per": "steps_per_epoch",
+      "x_label": "epoch",
+      "y": ["loss"],
+      "y_label": "loss",
+      "log_y": true
+    }
+  ]
 })json";
 
 }  // namespace

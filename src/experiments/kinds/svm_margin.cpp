@@ -44,9 +44,33 @@ std::vector<KeySpec> keys() {
 
 const char* const kPage = R"json({
   "file": "svm.html",
-  "title": "SVM margin",
+  "title": "SVM margin lab",
   "blurb": "Click points of two classes: the max-margin classifier, its margin and the margin bound.",
-  "presets": "experiments/svm"
+  "presets": "experiments/svm",
+  "preset_list": [{"file": "points.json", "title": "Example set: 12 points in the plane"}],
+  "fields": [
+    {
+      "path": "svm.C",
+      "label": "C (soft margin)",
+      "control": "log-slider",
+      "min": 0.01,
+      "max": 10000,
+      "toggle": {"value": "inf", "label": "hard margin (C = ∞)", "start": 1}
+    },
+    {
+      "path": "svm.kernel",
+      "label": "Kernel",
+      "choice_labels": {
+        "linear": "linear ⟨x, x′⟩",
+        "rbf": "rbf exp(−γ‖x − x′‖²)",
+        "poly": "poly (γ⟨x, x′⟩ + coef0)^degree"
+      }
+    },
+    {"path": "svm.gamma", "label": "γ"},
+    {"path": "svm.degree", "label": "degree"},
+    {"path": "svm.coef0", "label": "coef0"},
+    {"path": "svm.delta", "label": "δ (the bound holds with probability ≥ 1 − δ)"}
+  ]
 })json";
 
 }  // namespace
