@@ -111,6 +111,13 @@ const tests = [
       const cards = await page.$$eval('.card h2', (hs) => hs.map((h) => h.textContent));
       assert.ok(cards.length >= 3, cards.join(', '));
       assert.ok(cards.some((c) => /Edge of stability/.test(c)));
+      // The kind cards are the kind table's page descriptors (schema.json), in table order,
+      // then the viewer's: a kind with a page gets its card without an edit to index.html.
+      const schema = JSON.parse(fs.readFileSync(path.join(webDir, 'schema.json'), 'utf8'));
+      const pages = schema.kinds.filter((k) => k.page && k.page.card).map((k) => k.page.file);
+      assert.ok(pages.length >= 5, pages.join(', '));
+      const links = await page.$$eval('.card a.go', (as) => as.map((a) => a.getAttribute('href')));
+      assert.deepEqual(links, [...pages, 'viewer.html']);
       assert.deepEqual(page.problems, []);
       await page.closeAll();
     },

@@ -27,6 +27,21 @@ const char* const kPage = R"json({
   "file": "double-descent.html",
   "title": "Double descent",
   "blurb": "Random features swept over N/n: the test error peaks at N = n and falls again.",
+  "card": {
+    "id": "card-double-descent", "heading": "Double descent",
+    "text": [
+      "Fit least squares on N random features of n examples, for N from n/10 to 10n,",
+      "computed live: test error peaks where the model starts to interpolate (N = n)",
+      "together with the coefficient norm, then falls again; a little ridge removes the",
+      "peak. Then an MLP, width by width, on noisy labels (Belkin et al., 2019; Nakkiran et",
+      "al., 2019)."
+    ],
+    "claim": [
+      "Claim: past the interpolation threshold, bigger models generalise better again; the",
+      "bias–variance U is only the left half of the picture."
+    ],
+    "link": "Open the double-descent lab →"
+  },
   "presets": "experiments/double_descent",
   "preset_list": [
     {

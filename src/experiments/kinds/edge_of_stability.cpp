@@ -112,6 +112,21 @@ const char* const kPage = R"json({
   "file": "eos.html",
   "title": "Edge of stability",
   "blurb": "Full-batch GD: the sharpness rises to 2/η and hovers there while the loss keeps falling.",
+  "card": {
+    "id": "card-eos", "heading": "Edge of stability",
+    "text": [
+      "Train a network with full-batch gradient descent and track the sharpness, the",
+      "largest eigenvalue of the Hessian of the training loss. It rises as training goes on",
+      "(progressive sharpening) until it reaches 2/η, the quadratic's stability limit, and",
+      "then stays there, hovering at the line while the loss keeps decreasing, though no",
+      "longer monotonically (Cohen et al., 2021)."
+    ],
+    "claim": [
+      "Claim: under GD, sharpness rises to 2/η and hovers there; the step size, not the",
+      "landscape alone, decides how sharp the solution is."
+    ],
+    "link": "Open the edge-of-stability lab →"
+  },
   "presets": "experiments/edge_of_stability",
   "preset_list": [
     {

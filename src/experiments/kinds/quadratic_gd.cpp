@@ -35,6 +35,19 @@ const char* const kPage = R"json({
   "file": "quadratic.html",
   "title": "Quadratic GD",
   "blurb": "GD on ½Lx²: converges below η = 2/L, oscillates at it, diverges above.",
+  "card": {
+    "id": "card-quadratic", "heading": "Gradient descent on a quadratic",
+    "text": [
+      "On f(x) = ½Lx², one step of gradient descent multiplies x by (1 − ηL). The iterates",
+      "shrink when |1 − ηL| < 1, that is when η < 2/L; at η = 2/L they bounce between ±x₀",
+      "for ever, and beyond it they blow up. In many dimensions the largest curvature L =",
+      "λmax alone sets the limit: 2/η is the sharpest valley GD can descend."
+    ],
+    "claim": [
+      "Claim: GD with step η is stable exactly when the curvature is below 2/η."
+    ],
+    "link": "Open the quadratic lab →"
+  },
   "presets": "experiments/quadratic_gd",
   "preset_list": [
     {"file": "quadratic_1d.json", "title": "1-D: f(x) = ½Lx², L = 1, η = 1.6"},

@@ -69,6 +69,20 @@ const char* const kPage = R"json({
   "file": "random-labels.html",
   "title": "Random labels",
   "blurb": "Zhang et al.'s randomisation tests: the same network fits true, corrupted and random labels.",
+  "card": {
+    "id": "card-random-labels", "heading": "Fitting random labels",
+    "text": [
+      "Train the same network on true labels, on labels corrupted with probability p, on",
+      "random labels, or on images replaced by noise, and watch train and test accuracy",
+      "race epoch by epoch. Train accuracy reaches 100% every time, a little later for",
+      "random labels, while test accuracy falls to chance (Zhang et al., 2017)."
+    ],
+    "claim": [
+      "Claim: a network that generalises can also memorise pure noise, so its capacity",
+      "alone cannot explain why it generalises."
+    ],
+    "link": "Open the random-labels lab →"
+  },
   "presets": "experiments/random_labels",
   "preset_list": [
     {"file": "browser_true_vs_half.json", "title": "True labels vs p = 0.5 (MLP 1×512)"},

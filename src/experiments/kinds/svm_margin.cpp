@@ -46,6 +46,21 @@ const char* const kPage = R"json({
   "file": "svm.html",
   "title": "SVM margin lab",
   "blurb": "Click points of two classes: the max-margin classifier, its margin and the margin bound.",
+  "card": {
+    "id": "card-svm", "heading": "SVM margins and the implicit bias of GD",
+    "text": [
+      "Click points of two classes and watch the max-margin classifier (linear, rbf or",
+      "polynomial kernel, hard or soft margin) and its support vectors follow; the margin ρ",
+      "gives a generalisation bound, 2/(ρ√m) + √(log(1/δ)/(2m)), that never mentions the",
+      "dimension. Beside it, plain gradient descent on the logistic loss of the same points",
+      "slowly turns toward the very same direction (Soudry et al., 2018)."
+    ],
+    "claim": [
+      "Claim: on separable data, GD on the logistic loss converges in direction to the",
+      "hard-margin SVM, the angle closing only like 1/log t."
+    ],
+    "link": "Open the SVM margin lab →"
+  },
   "presets": "experiments/svm",
   "preset_list": [{"file": "points.json", "title": "Example set: 12 points in the plane"}],
   "fields": [
