@@ -20,7 +20,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 Json read_preset() {
-  const std::string path = std::string(GRADLAB_SOURCE_DIR) + "/web/presets/svm-points.json";
+  const std::string path = std::string(GRADLAB_SOURCE_DIR) + "/experiments/svm/points.json";
   std::ifstream in(path);
   INFO(path);
   REQUIRE(in.good());
