@@ -55,6 +55,8 @@ struct Kind {
 const std::vector<Kind>& experiment_kind_table();
 // The kind named `name`, or nullptr.
 const Kind* find_kind(const std::string& name);
+// The kind a config names in its `kind` key, or nullptr when it names none or an unknown one.
+const Kind* kind_of(const Json& config);
 // "double_descent, edge_of_stability, ...": for messages.
 std::string implemented_kind_names();
 // Whether `kind` reads config block `block` given the config's other keys (KindBlock).

@@ -196,10 +196,7 @@ void validate_point(const Json& config) {
   // The data loader's source-specific rules (x_test with y_test, no "all" for synthetic
   // sizes, ...), so `gradlab validate` rejects what load_dataset would. Reads no file.
   if (const Json* data = find_path(config, "data")) {
-    const Json* kind_value = find_path(config, "kind");
-    const Kind* kind = kind_value != nullptr && kind_value->is_string()
-                           ? find_kind(kind_value->get<std::string>())
-                           : nullptr;
+    const Kind* kind = kind_of(config);
     resolve_data_config(*data, kind != nullptr ? kind->labels : LabelValues::ClassIds);
   }
 }
@@ -207,7 +204,7 @@ void validate_point(const Json& config) {
 }  // namespace
 
 namespace {
-// "edge_of_stability, double_descent (model.type mlp), ...": the kinds that read `device`.
+// "edge_of_stability, double_descent, random_labels": the kinds whose devices include cuda.
 std::string cuda_kinds() {
   std::vector<std::string> names;
   for (const Kind& kind : experiment_kind_table())
@@ -228,10 +225,7 @@ const KeySpec* applicable_spec(const Json& config, const std::string& path, std:
   // `kind` key's own error, reported first.
   const std::string& block = found->second.front()->block;
   if (!block.empty()) {
-    const Json* kind_value = find_path(config, "kind");
-    const Kind* kind = kind_value != nullptr && kind_value->is_string()
-                           ? find_kind(kind_value->get<std::string>())
-                           : nullptr;
+    const Kind* kind = kind_of(config);
     if (kind != nullptr && !kind_reads_block(*kind, block, config)) {
       if (why_not) {
         std::vector<std::string> reads;
@@ -337,6 +331,19 @@ std::vector<Json> sweep_combinations(const Json& sweep) {
 }  // namespace gradlab::config
 
 namespace gradlab {
+
+// Declared in gradlab/kind.h; here, beside the key applicability it decides, so the dotted
+// path lookup is config's own find_path.
+bool kind_reads_block(const Kind& kind, const std::string& block, const Json& config) {
+  for (const KindBlock& b : kind.blocks) {
+    if (b.block != block) continue;
+    if (b.unless_key.empty()) return true;
+    const Json* value = config::find_path(config, b.unless_key);
+    return value == nullptr || std::find(b.unless_values.begin(), b.unless_values.end(),
+                                         *value) == b.unless_values.end();
+  }
+  return false;
+}
 
 void validate_config(const Json& config) {
   config::validate_point(config);

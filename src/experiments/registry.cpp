@@ -33,37 +33,16 @@ const Kind* find_kind(const std::string& name) {
   return nullptr;
 }
 
+const Kind* kind_of(const Json& config) {
+  return config.is_object() && config.contains("kind") && config["kind"].is_string()
+             ? find_kind(config["kind"].get<std::string>())
+             : nullptr;
+}
+
 std::string implemented_kind_names() {
   std::string out;
   for (const Kind& kind : experiment_kind_table()) out += (out.empty() ? "" : ", ") + kind.name;
   return out;
-}
-
-namespace {
-// The value at a dotted path ("model.type"), or nullptr.
-const Json* value_at(const Json& config, const std::string& path) {
-  const Json* node = &config;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!node->is_object() || !node->contains(part)) return nullptr;
-    node = &(*node)[part];
-    if (dot == std::string::npos) return node;
-    start = dot + 1;
-  }
-}
-}  // namespace
-
-bool kind_reads_block(const Kind& kind, const std::string& block, const Json& config) {
-  for (const KindBlock& b : kind.blocks) {
-    if (b.block != block) continue;
-    if (b.unless_key.empty()) return true;
-    const Json* value = value_at(config, b.unless_key);
-    return value == nullptr || std::find(b.unless_values.begin(), b.unless_values.end(),
-                                         *value) == b.unless_values.end();
-  }
-  return false;
 }
 
 std::unique_ptr<Experiment> make_experiment(const Json& config) {
@@ -93,9 +72,7 @@ std::vector<std::pair<std::string, std::string>> experiment_kinds() {
 }
 
 Json sweep_summary(const Json& config, const std::vector<Json>& rows) {
-  const Kind* kind = config.contains("kind") && config["kind"].is_string()
-                         ? find_kind(config["kind"].get<std::string>())
-                         : nullptr;
+  const Kind* kind = kind_of(config);
   if (kind == nullptr || kind->sweep_summary == nullptr) return nullptr;
   return kind->sweep_summary(rows);
 }
