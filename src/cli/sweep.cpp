@@ -144,6 +144,7 @@ int run_points(const std::string& dir, const std::vector<SweepPoint>& points, bo
         continue;
       }
     }
+    if (g_signal) return 128 + g_signal;  // stopped between two points
     std::cerr << "sweep: point " << (k + 1) << "/" << points.size() << ": " << pt.id << "\n";
     std::filesystem::create_directories(d);
     Json info = run_info_start(d, pt.config, log);
@@ -165,6 +166,9 @@ int run_points(const std::string& dir, const std::vector<SweepPoint>& points, bo
         return 128 + sig;
       }
       run_info_end(d, info, status, 0, "");
+      // A signal that came while the point was starting (run_experiment clears its stop flag)
+      // let it finish; stop before the next one.
+      if (g_signal) return 128 + g_signal;
     } catch (const Error& e) {
       run_info_end(d, info, "error", 2, e.what());
       std::cerr << "sweep: point " << pt.id << " failed: " << e.what() << "\n";
