@@ -28,7 +28,7 @@ CONFIG = {
     "seed": 0,
     "quadratic": {"eigenvalues": [1.0, 3.0], "x0": [1.5, 1.0]},
     "optim": {"type": "gd", "lr": 0.1},
-    # 150k steps: long enough to cancel a task mid-point; metrics every 2000 steps, no times.
+    # 150k steps: long enough to cancel a task mid-point; metrics every 1500 steps, no times.
     "train": {"steps": 150000, "log_every": 1500, "log_time": False},
     "sweep": {"optim.lr": [0.05, 0.1, 0.2, 0.3, 0.4], "quadratic.x0": [[1.5, 1.0], [0.5, -2.0],
                                                                         [3.0, 0.1], [-1.0, 1.0]]},

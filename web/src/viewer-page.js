@@ -3,12 +3,14 @@
 // stability until a config says otherwise). Files never leave the browser. The figures in the
 // status (the step the edge of stability was reached, ...) are the run's summary.json, as the
 // native run wrote it. A malformed file shows a readable error naming the file and line; what
-// was loaded before stays.
+// was loaded before stays. A sweep.jsonl goes to the sweep panel (sweep-view.js).
 import { $, clearError, download, fileText, formatNumber, parseJsonl, rowsToCsv, showError } from './common.js';
 import { LabCharts, chartCards } from './lab-charts.js';
 import { loadSchema, pageOf } from './lab-data.js';
+import { SweepView, parseSweepJsonl } from './sweep-view.js';
 
 const runs = [];  // {id, label, rows, summary}
+const sweeps = new SweepView($('#sweep-panel'));
 let config = null;
 let schema = null;
 let charts = null;
@@ -60,6 +62,8 @@ async function load(files) {
     try {
       const text = await fileText(file);
       if (file.name.endsWith('.jsonl')) {
+        const sweepRows = parseSweepJsonl(text, file.name);
+        if (sweepRows) { sweeps.add(file.name, sweepRows); continue; }
         const rows = parseJsonl(text, file.name);
         runs.push({ id: file.name, label: runs.some((r) => r.label === file.name) ? `${file.name} (${runs.length + 1})` : file.name, rows });
       } else {
@@ -93,7 +97,7 @@ zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.ad
 zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); load([...e.dataTransfer.files]); });
 $('#file-input').addEventListener('change', (e) => { load([...e.target.files]); e.target.value = ''; });
-$('#btn-clear').addEventListener('click', () => { runs.length = 0; config = null; clearError(); refresh(); });
+$('#btn-clear').addEventListener('click', () => { runs.length = 0; config = null; sweeps.clear(); clearError(); refresh(); });
 $('#btn-export-csv').addEventListener('click', () => download('metrics.csv', rowsToCsv(runs), 'text/csv'));
-window.gradlabViewer = { runs, get config() { return config; }, load };
+window.gradlabViewer = { runs, sweeps, get config() { return config; }, load };
 loadSchema().then((s) => { schema = s; refresh(); }).catch((e) => showError(e.message));
