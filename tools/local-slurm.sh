@@ -80,7 +80,7 @@ JobCompType=jobcomp/none
 SwitchType=switch/none
 MpiDefault=none
 SchedulerType=sched/builtin
-SchedulerParameters=sched_interval=1,sched_min_interval=100000
+SchedulerParameters=sched_interval=1,sched_min_interval=0,batch_sched_delay=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 ReturnToService=2

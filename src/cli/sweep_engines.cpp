@@ -199,6 +199,27 @@ int slurm_max_array_size() {
   return 1001;  // Slurm's documented default when the line is absent
 }
 
+// The CPUs of the partition the options name (--partition=P / -p P), else of the default one, from
+// sinfo's "allocated/idle/other/total"; 16 when sinfo cannot say.
+int slurm_partition_cpus(const std::vector<std::string>& options) {
+  std::string partition;
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (options[i].rfind("--partition=", 0) == 0) partition = options[i].substr(12);
+    else if ((options[i] == "-p" || options[i] == "--partition") && i + 1 < options.size()) partition = options[i + 1];
+  }
+  std::vector<std::string> argv = {"sinfo", "-h", "-o", "%C"};
+  if (!partition.empty()) argv.insert(argv.end(), {"-p", partition});
+  std::string out;
+  if (run_process(argv, &out) != 0) return 16;
+  long total = 0;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    const size_t slash = line.find_last_of('/');
+    if (slash != std::string::npos) total += std::atol(line.c_str() + slash + 1);
+  }
+  return total > 0 ? static_cast<int>(std::min(total, 1L << 20)) : 16;
+}
+
 // Active (pending/running/completing) tasks of a job, or -1 when squeue cannot be asked.
 int slurm_active_tasks(const std::string& job) {
   std::string out;
@@ -217,9 +238,11 @@ int on_slurm(const std::string& dir, SweepSpec& spec, const std::vector<std::str
                         "', which an sbatch file cannot carry; choose another --out");
   const int max_array = slurm_max_array_size();
   if (max_array < 2) fail<ConfigError>("sweep --on slurm: the cluster allows no job arrays (MaxArraySize ", max_array, ")");
-  int n = opt.shards > 0 ? opt.shards : 16;
-  n = std::max(1, std::min({n, static_cast<int>(ids.size()), max_array - 1}));
   std::vector<std::string> extra = split_words(opt.slurm);
+  // Default: one shard per CPU of the partition, at most 16. Array tasks beyond the CPUs wait for
+  // a scheduler pass each (about a second on a quiet cluster), so more shards than CPUs cost time.
+  int n = opt.shards > 0 ? opt.shards : std::min(16, std::max(1, slurm_partition_cpus(extra)));
+  n = std::max(1, std::min({n, static_cast<int>(ids.size()), max_array - 1}));
   for (const std::string& w : extra)
     if (w.rfind("-", 0) != 0)
       fail<ConfigError>("sweep: --slurm takes sbatch options (\"--partition=gpu --time=1:00:00\"); "
