@@ -46,13 +46,13 @@ int parse_count(const std::string& flag, const std::string& v) {
     if (used == v.size() && n >= 1 && n <= 1000000) return static_cast<int>(n);
   } catch (const std::exception&) {
   }
-  fail<ConfigError>("sweep: ", flag, " expects a whole number >= 1, got \"", v, "\"");
+  fail<ConfigError>("", flag, " expects a whole number >= 1, got \"", v, "\"");
 }
 
 SweepArgs parse(int argc, char** argv) {
   SweepArgs a;
   auto need = [&](int& i, const std::string& flag) -> std::string {
-    if (i + 1 >= argc) fail<ConfigError>("sweep: ", flag, " needs a value");
+    if (i + 1 >= argc) fail<ConfigError>("", flag, " needs a value");
     return argv[++i];
   };
   for (int i = 1; i < argc; ++i) {
@@ -74,20 +74,20 @@ SweepArgs parse(int argc, char** argv) {
     else if (s == "--status") a.status_dir = need(i, s);
     else if (s == "--resume") a.resume_dir = need(i, s);
     else if (s == "--merge") a.merge_dir = need(i, s);
-    else if (s.rfind("--", 0) == 0) fail<ConfigError>("sweep: unknown option ", s);
+    else if (s.rfind("--", 0) == 0) fail<ConfigError>("unknown option ", s);
     else if (a.config.empty()) a.config = s;
-    else fail<ConfigError>("sweep: unexpected argument \"", s, "\" (one config file expected)");
+    else fail<ConfigError>("unexpected argument \"", s, "\" (one config file expected)");
   }
   const int modes = !a.status_dir.empty() + !a.resume_dir.empty() + !a.merge_dir.empty();
-  if (modes > 1) fail<ConfigError>("sweep: use one of --status, --resume, --merge");
+  if (modes > 1) fail<ConfigError>("use one of --status, --resume, --merge");
   if (modes == 1 && !a.config.empty())
-    fail<ConfigError>("sweep: --status/--resume/--merge take the sweep folder, not a config (got \"",
+    fail<ConfigError>("--status/--resume/--merge take the sweep folder, not a config (got \"",
                       a.config, "\" too)");
-  if (modes == 0 && a.config.empty()) fail<ConfigError>("sweep: a config file is required");
+  if (modes == 0 && a.config.empty()) fail<ConfigError>("a config file is required");
   if (a.on_given && a.on != "local" && a.on != "parallel" && a.on != "slurm")
-    fail<ConfigError>("sweep: --on expects local, parallel or slurm; got \"", a.on, "\"");
+    fail<ConfigError>("--on expects local, parallel or slurm; got \"", a.on, "\"");
   if (a.on_given && (!a.shard.empty() || !a.points_file.empty()))
-    fail<ConfigError>("sweep: --shard/--points run one share of the points here; they do not go "
+    fail<ConfigError>("--shard/--points run one share of the points here; they do not go "
                       "with --on");
   return a;
 }
@@ -96,7 +96,7 @@ SweepArgs parse(int argc, char** argv) {
 void redirect_stderr(const std::string& path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd < 0) fail<IOError>("sweep: cannot open the log ", path);
+  if (fd < 0) fail<IOError>("cannot open the log ", path);
   ::dup2(fd, 2);
   ::close(fd);
 }
@@ -104,13 +104,13 @@ void redirect_stderr(const std::string& path) {
 // The point ids of a --points file (one a line), each checked against the sweep's points.
 std::set<std::string> read_points_file(const std::string& path, const SweepSpec& spec) {
   std::ifstream f(path);
-  if (!f) fail<IOError>("sweep: cannot read --points file ", path);
+  if (!f) fail<IOError>("cannot read --points file ", path);
   std::set<std::string> known, ids;
   for (const SweepPoint& p : spec.points) known.insert(p.id);
   for (std::string line; std::getline(f, line);) {
     if (line.empty()) continue;
     if (!known.count(line))
-      fail<ConfigError>("sweep: --points file ", path, " names \"", line,
+      fail<ConfigError>("--points file ", path, " names \"", line,
                         "\", which is not a point of this sweep");
     ids.insert(line);
   }

@@ -44,7 +44,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log, bool d
   for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) fail<IOError>("sweep: fork failed");
+  if (pid < 0) fail<IOError>("fork failed");
   if (pid == 0) {
     if (detach) ::setsid();
     const int in = ::open("/dev/null", O_RDONLY);
@@ -61,6 +61,14 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log, bool d
     ::_exit(127);
   }
   return pid;
+}
+
+// A tool's error output as one line (an error message is one line, docs/design.md §2).
+std::string one_line(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  return text;
 }
 
 int exit_code(int status) {
@@ -82,7 +90,7 @@ std::string write_points(const std::string& engine_dir, int k, const std::vector
   const std::string path = engine_dir + "/points-" + std::to_string(k) + ".txt";
   std::ofstream f(path);
   for (const std::string& id : ids) f << id << "\n";
-  if (!f.flush()) fail<IOError>("sweep: cannot write ", path);
+  if (!f.flush()) fail<IOError>("cannot write ", path);
   return path;
 }
 
@@ -178,7 +186,7 @@ int on_parallel(const std::string& dir, SweepSpec& spec, const std::vector<std::
   }, opt.quiet);
   const int rc = exit_code(status);
   if (rc == 127 || rc == 255)
-    fail<IOError>("sweep: GNU parallel did not run (exit ", rc, "): is the Debian package "
+    fail<IOError>("GNU parallel did not run (exit ", rc, "): is the Debian package "
                   "`parallel` installed? Its output: ", log);
   return finish(dir, spec, allow_mixed, opt.quiet);
 }
@@ -188,8 +196,8 @@ int on_parallel(const std::string& dir, SweepSpec& spec, const std::vector<std::
 int slurm_max_array_size() {
   std::string out, err;
   if (run_process({"scontrol", "show", "config"}, &out, &err) != 0)
-    fail<IOError>("sweep --on slurm: `scontrol show config` failed (is Slurm installed and "
-                  "SLURM_CONF set? `./lab slurm up` starts a local cluster): ", err);
+    fail<IOError>("--on slurm: `scontrol show config` failed (is Slurm installed and "
+                  "SLURM_CONF set? `./lab slurm up` starts a local cluster): ", one_line(err));
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("MaxArraySize", 0) != 0) continue;
@@ -234,10 +242,10 @@ int on_slurm(const std::string& dir, SweepSpec& spec, const std::vector<std::str
   // Slurm expands %-patterns in --output and reads the #SBATCH line up to a quote.
   for (char c : std::string("\"%\n"))
     if (dir.find(c) != std::string::npos)
-      fail<ConfigError>("sweep --on slurm: the folder ", dir, " contains '", c == '\n' ? "\\n" : std::string(1, c),
+      fail<ConfigError>("--on slurm: the folder ", dir, " contains '", c == '\n' ? "\\n" : std::string(1, c),
                         "', which an sbatch file cannot carry; choose another --out");
   const int max_array = slurm_max_array_size();
-  if (max_array < 2) fail<ConfigError>("sweep --on slurm: the cluster allows no job arrays (MaxArraySize ", max_array, ")");
+  if (max_array < 2) fail<ConfigError>("--on slurm: the cluster allows no job arrays (MaxArraySize ", max_array, ")");
   std::vector<std::string> extra = split_words(opt.slurm);
   // Default: one shard per CPU of the partition, at most 16. Array tasks beyond the CPUs wait for
   // a scheduler pass each (about a second on a quiet cluster), so more shards than CPUs cost time.
@@ -245,7 +253,7 @@ int on_slurm(const std::string& dir, SweepSpec& spec, const std::vector<std::str
   n = std::max(1, std::min({n, static_cast<int>(ids.size()), max_array - 1}));
   for (const std::string& w : extra)
     if (w.rfind("-", 0) != 0)
-      fail<ConfigError>("sweep: --slurm takes sbatch options (\"--partition=gpu --time=1:00:00\"); "
+      fail<ConfigError>("--slurm takes sbatch options (\"--partition=gpu --time=1:00:00\"); "
                         "\"", w, "\" is not one");
   const std::string edir = dir + "/slurm";
   const int k = next_submission(edir);
@@ -270,12 +278,12 @@ int on_slurm(const std::string& dir, SweepSpec& spec, const std::vector<std::str
   {
     std::ofstream f(script);
     f << s.str();
-    if (!f.flush()) fail<IOError>("sweep: cannot write ", script);
+    if (!f.flush()) fail<IOError>("cannot write ", script);
   }
   fs::permissions(script, fs::perms::owner_exec, fs::perm_options::add);
   std::string out, err;
   if (run_process({"sbatch", "--parsable", script}, &out, &err) != 0)
-    fail<IOError>("sweep --on slurm: sbatch refused ", script, ": ", err);
+    fail<IOError>("--on slurm: sbatch refused ", script, ": ", one_line(err));
   const std::string job = out.substr(0, out.find_first_of(";\n"));
   {
     std::ofstream jobs(edir + "/jobs.jsonl", std::ios::app);
@@ -306,12 +314,12 @@ int on_slurm(const std::string& dir, SweepSpec& spec, const std::vector<std::str
 
 int run_process(const std::vector<std::string>& argv, std::string* out, std::string* err) {
   int pout[2], perr[2];
-  if (::pipe(pout) != 0 || ::pipe(perr) != 0) fail<IOError>("sweep: pipe failed");
+  if (::pipe(pout) != 0 || ::pipe(perr) != 0) fail<IOError>("pipe failed");
   std::vector<char*> args;
   for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) fail<IOError>("sweep: fork failed");
+  if (pid < 0) fail<IOError>("fork failed");
   if (pid == 0) {
     ::dup2(pout[1], 1);
     ::dup2(perr[1], 2);
@@ -365,17 +373,22 @@ std::vector<std::string> split_words(const std::string& s) {
       any = true;
     }
   }
-  if (quote) fail<ConfigError>("sweep: --slurm \"", s, "\": unbalanced quote");
+  if (quote) fail<ConfigError>("--slurm \"", s, "\": unbalanced quote");
   if (any) words.push_back(cur);
   return words;
 }
 
 int run_on_engine(const std::string& dir, SweepSpec& spec, const std::vector<std::string>& ids,
                   const EngineOptions& opt, bool allow_mixed) {
+#if defined(GRADLAB_WASM)
+  if (opt.engine != "local")
+    fail<ConfigError>("--on ", opt.engine, " needs the native gradlab: the WASM CLI cannot start "
+                      "processes (use --on local, or build/native/gradlab)");
+#endif
   if (opt.engine == "parallel") return on_parallel(dir, spec, ids, opt, allow_mixed);
   if (opt.engine == "slurm") return on_slurm(dir, spec, ids, opt, allow_mixed);
   if (opt.engine != "local")
-    fail<ConfigError>("sweep: unknown engine \"", opt.engine, "\" (local, parallel or slurm)");
+    fail<ConfigError>("unknown engine \"", opt.engine, "\" (local, parallel or slurm)");
   const int rc = run_points_of(dir, spec, ids, opt.quiet);
   if (rc >= 128) return rc;  // stopped: the points keep their checkpoints for --resume
   const int merged = finish(dir, spec, allow_mixed, /*quiet=*/true);

@@ -176,7 +176,7 @@ void write_spec(const std::string& dir, const SweepSpec& spec, bool allow_mixed)
                       {"sets", old.value("sets", Json::array())}};
     if (was == spec_identity(spec)) return;
     if (!allow_mixed)
-      fail<ConfigError>("sweep: ", dir, " holds a sweep of another config (or other --profile/--set"
+      fail<ConfigError>("", dir, " holds a sweep of another config (or other --profile/--set"
                         " values); use a new --out folder, or --allow-mixed to add to it anyway");
   }
   write_atomic_unique(dir + "/sweep_config.json", spec.user.dump(2) + "\n");
@@ -194,7 +194,7 @@ void save_spec_engine(const std::string& dir, const SweepSpec& spec) {
 
 SweepSpec read_spec(const std::string& dir) {
   if (!exists(dir + "/sweep_spec.json") || !exists(dir + "/sweep_config.json"))
-    fail<ConfigError>("sweep: ", dir, " is not a sweep folder (no sweep_spec.json and "
+    fail<ConfigError>("", dir, " is not a sweep folder (no sweep_spec.json and "
                       "sweep_config.json; it is made by `gradlab sweep CONFIG --out ", dir, "`)");
   const Json j = read_json(dir + "/sweep_spec.json");
   SweepSpec s;
