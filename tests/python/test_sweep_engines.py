@@ -172,14 +172,24 @@ class SweepEnginesTest(unittest.TestCase):
             self.assertIn("#SBATCH --array=1-4", script)
             self.assertIn('--shard "$SLURM_ARRAY_TASK_ID/4"', script)
 
-            # Cancel two array tasks once each is well into a point (metrics rows written).
+            # Cancel two array tasks while each is inside a point (3 to 60 of its 100 metrics
+            # rows written) with at least two more points to go, so that the cancel finds work
+            # left even if that point ends before the signal lands.
             def started_tasks():
-                tasks = {i.get("slurm_array_task") for n, i in run_infos(out).items()
-                         if "end_time" not in i and rows_written(out, n) >= 3}
-                return sorted(t for t in tasks if t)
+                infos = run_infos(out)
+                done = lambda t: sum(i.get("slurm_array_task") == t and i["status"] == "completed"
+                                     for i in infos.values())
+                tasks = {i.get("slurm_array_task") for n, i in infos.items()
+                         if "end_time" not in i and 3 <= rows_written(out, n) <= 60}
+                return sorted(t for t in tasks if t and done(t) <= 2)
 
-            wait_until(lambda: len(started_tasks()) >= 2, 60, "two running array tasks")
-            cancelled = started_tasks()[:2]
+            cancelled = []
+
+            def two_tasks():
+                cancelled[:] = started_tasks()[:2]
+                return len(cancelled) == 2
+
+            wait_until(two_tasks, 60, "two array tasks inside a point")
             subprocess.run(["scancel", *cancelled], check=True, env=SLURM_ENV)
             wait_until(lambda: not subprocess.run(
                 ["squeue", "-h", "-r", "-j", job, "-o", "%i"], capture_output=True, text=True,
@@ -215,9 +225,14 @@ class SweepEnginesTest(unittest.TestCase):
             def running():
                 return [(n, i) for n, i in run_infos(out).items() if "end_time" not in i]
 
-            wait_until(lambda: any(rows_written(out, n) >= 3 for n, _ in running()), 60,
-                       "a shard well into a point")
-            name, info = [(n, i) for n, i in running() if rows_written(out, n) >= 3][0]
+            found = []
+
+            def inside():
+                found[:] = [(n, i) for n, i in running() if 3 <= rows_written(out, n) <= 60]
+                return bool(found)
+
+            wait_until(inside, 60, "a shard inside a point")
+            name, info = found[0]
             os.kill(info["pid"], signal.SIGKILL)  # a shard process this test's driver started
             _, err = driver.communicate(timeout=120)
         finally:
