@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/sweep.h"
+#include "gradlab/config_views.h"
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
 #include "gradlab/kind.h"
@@ -124,7 +125,7 @@ std::string utc_now() {
 
 Json run_info_start(const std::string& dir, const Json& config, const std::string& log) {
   Json info = {{"config_hash", config_hash(config)},
-               {"seed", config.value("seed", Json())},
+               {"seed", run_config(config).seed},
                {"build_id", build_id()},
                {"binary_hash", binary_hash()},
                {"host", host_name()},
