@@ -157,6 +157,33 @@ class SweepEnginesTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("another config", proc.stderr)
         cli("sweep", "--merge", out_dir, "--allow-mixed", env=env)
+        # ... and points of different builds.
+        info["config_hash"] = after[some]["config_hash"] = json.load(
+            open(os.path.join(self.local, "runs", some, "run_info.json")))["config_hash"]
+        info["binary_hash"] = "f" * 16
+        with open(info_path, "w") as f:
+            json.dump(info, f)
+        proc = cli("sweep", "--merge", out_dir, env=env, check=False)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("different builds", proc.stderr)
+
+    def test_run_records_run_info(self):
+        with scratch_dir() as d:
+            out = os.path.join(d, "one run")
+            cli("run", self.config, "--set", "sweep=null", "--set", "train.steps=3000", "--out",
+                out, "--quiet")
+            info = json.load(open(os.path.join(out, "run_info.json")))
+            self.assertEqual((info["status"], info["exit_status"], info["seed"]), ("completed", 0, 0))
+            for key in ("config_hash", "build_id", "binary_hash", "host", "start_time", "end_time"):
+                self.assertTrue(info[key], key)
+            self.assertLessEqual(info["start_time"], info["end_time"])
+            # A run that fails (here: resumed with another config) records its error line.
+            proc = cli("run", self.config, "--set", "sweep=null", "--set", "train.steps=4000",
+                       "--out", out, "--resume", check=False)
+            self.assertEqual(proc.returncode, 2)
+            info = json.load(open(os.path.join(out, "run_info.json")))
+            self.assertEqual((info["status"], info["exit_status"], info["attempt"]), ("error", 2, 2))
+            self.assertIn("config", info["error"])
 
     def test_slurm_job_array_scancel_status_resume(self):
         up = subprocess.run(["bash", os.path.join(ROOT, "tools", "local-slurm.sh"), "up", SLURM_STATE],
