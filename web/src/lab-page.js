@@ -39,7 +39,7 @@ import { buildFields, clone, dropInapplicable, evalTemplate, getPath, schemaKeys
 import { buildHash, parseHash } from './config-url.js';
 import { $, clearError, download, formatNumber, rowsToCsv, rowsToJsonl, showError } from './common.js';
 import { LabCharts, chartCards } from './lab-charts.js';
-import { Run, expandConfig, prewarm, sweepSummary, takeIdleRun } from './runner.js';
+import { Run, expandConfig, giveIdleRun, prewarm, sweepSummary, takeIdleRun } from './runner.js';
 import { SITE, fetchJson, loadPreset, loadSchema, pageOf } from './lab-data.js';
 import { framedPage, whenVisible } from './embed-frame.js';
 
@@ -359,7 +359,7 @@ export class LabPage {
       const pace = typeof this.options.pace === 'function' ? this.options.pace() : this.options.pace || 0;
       return run.start(point.config, { stepsPerSecond: pace }).catch(() => {});
     });
-    for (const run of spare) run.terminate();
+    for (const run of spare) giveIdleRun(run);  // one stays as the idle worker (validations)
     for (const hook of this.onStartHooks) hook(this);
     this.refreshCharts();
     this.updateStatus();

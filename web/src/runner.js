@@ -175,6 +175,16 @@ export function prewarm(config) {
   if (config) idle.prefetch(config);
 }
 
+// A spare run back as the idle one (its session stopped), so the next validation or start does
+// not load the WASM module again; with an idle run already there it is terminated.
+export function giveIdleRun(run) {
+  if (idle || run.status === 'loading' || run.status === 'error') { run.terminate(); return; }
+  run.stop();
+  run.onRows = run.onState = run.onPreview = run.onError = () => {};
+  run.label = 'idle';
+  idle = run;
+}
+
 export function takeIdleRun() {
   const run = idle;
   idle = null;

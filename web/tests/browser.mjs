@@ -5,7 +5,6 @@
 //
 //   node web/tests/browser.mjs build/web [SCREENSHOT_DIR]
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
@@ -28,34 +27,18 @@ const preset = (folder, file) => { const c = readJson(path.join(webDir, 'presets
 const SPIRAL = preset('edge_of_stability', 'browser_spiral_fast.json');
 const spiral = (over = {}) => Object.assign(JSON.parse(JSON.stringify(SPIRAL)), over);
 
-// The lab's server (with the embed allow-list overridden per test) and two host pages'
-// servers: an allowed origin and a foreign one.
-let browser, lab, isolatedLab, allowedHost, foreignHost;
-let embedAllowList = [];
+// The lab's server (the embedded lab's tests, with other origins, are in embed.mjs).
+let browser, lab, isolatedLab;
 
 async function setup() {
   browser = await launchChromium();
-  lab = await serve(webDir, { routes: { '/embed-config.json': () => JSON.stringify({ allowedOrigins: embedAllowList }) } });
+  lab = await serve(webDir);
   isolatedLab = await serve(webDir, { isolated: true });  // COOP + COEP: the threaded module
-  const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
-  fs.writeFileSync(path.join(hostDir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>course page</title>
-<h1>Lecture 7</h1><div id="demo"></div>
-<script src="${'LAB'}/js/gradlab-embed.js"></script><script src="host.js"></script>`);
-  // The host page's script: mounts the lab and exposes a promise API to the test.
-  fs.writeFileSync(path.join(hostDir, 'host.js'), `
-window.rows = [];
-window.embed = gradlab.mount(document.getElementById('demo'), JSON.parse(decodeURIComponent(location.hash.slice(1))), { controls: ['optim.lr'], autorun: false, height: '500px' });
-window.embed.on('rows', function (rows) { window.rows.push.apply(window.rows, rows); });
-window.withTimeout = function (p, ms) { return Promise.race([p, new Promise(function (r) { setTimeout(function () { r('timeout'); }, ms); })]); };
-`);
-  const hostRoutes = { '/index.html': () => fs.readFileSync(path.join(hostDir, 'index.html'), 'utf8').replace('LAB', lab.url) };
-  allowedHost = await serve(hostDir, { csp: null, routes: hostRoutes });
-  foreignHost = await serve(hostDir, { csp: null, routes: hostRoutes });
 }
 
 async function teardown() {
   if (browser) await browser.close();
-  for (const s of [lab, isolatedLab, allowedHost, foreignHost]) if (s) await s.close();
+  for (const s of [lab, isolatedLab]) if (s) await s.close();
 }
 
 // A fresh page that records console errors, page errors and failed requests.
@@ -357,50 +340,6 @@ const tests = [
       assert.match(await page.textContent('#error-banner'), /broken\.jsonl:2: not a JSON object/);
       assert.equal(await page.evaluate(() => window.gradlabViewer.runs.length), 2);  // both loaded runs stay
       await page.screenshot({ path: path.join(shotDir, 'viewer.png') });
-      assert.deepEqual(page.problems, []);
-      await page.closeAll();
-    },
-  },
-  {
-    name: 'embed: the iframe answers postMessage from an allowed origin (script API gradlab.mount) and ignores other origins',
-    fn: async () => {
-      embedAllowList = [allowedHost.url];
-      const config = spiral({ train: { steps: 40, log_every: 2 } });
-      const host = await open(allowedHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
-      const got = await host.evaluate(() => window.withTimeout(window.embed.getConfig(), 30000));
-      assert.deepEqual(got, config);
-      assert.equal(await host.evaluate(() => window.withTimeout(window.embed.set('seed', 5).then(() => window.embed.getConfig()), 30000).then((c) => c.seed)), 5);
-      await host.evaluate(() => window.embed.start());
-      await host.waitForFunction(() => window.rows.length >= 20, null, { timeout: 60000 });
-      const frame = host.frames().find((f) => f.url().includes('/embed.html'));
-      const frameRows = await frame.evaluate(() => window.gradlabLab.runs[0].run.rows);
-      assert.deepEqual(await host.evaluate(() => window.rows), frameRows);
-      // A bad parameter comes back as an error, and the embed keeps its config.
-      const err = await host.evaluate(() => window.embed.set('optim.lrr', 1).then(() => 'accepted', (e) => e.message));
-      assert.match(err, /unknown key optim\.lrr/);
-      await host.closeAll();
-
-      const foreign = await open(foreignHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
-      await foreign.waitForFunction(() => document.querySelector('iframe'));
-      const foreignFrame = () => foreign.frames().find((f) => f.url().includes('/embed.html'));
-      await foreign.waitForFunction(() => true);
-      await new Promise((r) => setTimeout(r, 1500));
-      await foreignFrame().waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
-      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.getConfig(), 2500)), 'timeout');
-      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.set('seed', 9), 2500)), 'timeout');
-      assert.equal(await foreignFrame().evaluate(() => window.gradlabLab.config.seed), config.seed);
-      await foreign.closeAll();
-    },
-  },
-  {
-    name: 'embed.html: controls list hides the other knobs; charts list picks the charts',
-    fn: async () => {
-      const page = await open(lab.url + '/embed.html#' + b64url(JSON.stringify(spiral())) + '&controls=optim.lr&charts=loss,sharpness&autorun=0');
-      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
-      const fields = await page.$$eval('#fields .field', (fs) => fs.map((f) => f.dataset.path));
-      assert.deepEqual(fields.sort(), ['optim.lr', 'sweep'].sort());
-      assert.equal(await page.$$eval('.chart-card', (cs) => cs.length), 2);
-      assert.equal(await page.evaluate(() => window.gradlabLab.runs.length), 0);
       assert.deepEqual(page.problems, []);
       await page.closeAll();
     },
