@@ -5,6 +5,7 @@
 //
 //   node web/tests/browser.mjs build/web [SCREENSHOT_DIR]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
@@ -342,6 +343,48 @@ const tests = [
       await page.screenshot({ path: path.join(shotDir, 'viewer.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
+    },
+  },
+  {
+    name: 'viewer: two run folders are two runs, each labelled and charted from its own config and summary; a summary.json chosen as a config is refused; one status line per run',
+    fn: async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-runs-'));
+      const fixture = (f) => fs.readFileSync(path.join(here, 'fixtures', f), 'utf8');
+      const cfgB = JSON.parse(fixture('spiral-config.json'));
+      cfgB.optim.lr = 0.05;
+      const sumB = Object.assign(JSON.parse(fixture('spiral-summary.json')), { eos_step: 999 });
+      for (const [name, cfg, sum] of [['run-a', fixture('spiral-config.json'), fixture('spiral-summary.json')], ['run-b', JSON.stringify(cfgB), JSON.stringify(sumB)]]) {
+        fs.mkdirSync(path.join(dir, 'runs', name), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'runs', name, 'metrics.jsonl'), fixture('spiral-metrics.jsonl'));
+        fs.writeFileSync(path.join(dir, 'runs', name, 'config.json'), cfg);
+        fs.writeFileSync(path.join(dir, 'runs', name, 'summary.json'), sum);
+      }
+      const page = await open(lab.url + '/viewer.html');
+      await page.setInputFiles('#folder-input', path.join(dir, 'runs'));
+      await page.waitForFunction(() => window.gradlabViewer.runs.length === 2);
+      const runs = await page.evaluate(() => window.gradlabViewer.runs.map((r) => ({ label: r.label, lr: r.config.optim.lr, eos: r.summary.eos_step })));
+      runs.sort((a, b) => b.lr - a.lr);
+      assert.deepEqual(runs, [
+        { label: 'edge_of_stability · mlp 64×64 · η = 0.2', lr: 0.2, eos: 220 },
+        { label: 'edge_of_stability · mlp 64×64 · η = 0.05', lr: 0.05, eos: 999 },
+      ]);
+      const lines = await page.$$eval('#status .status-line', (ls) => ls.map((l) => l.textContent));
+      assert.equal(lines.length, 2);
+      assert.match(lines.find((l) => /η = 0\.2:/.test(l)), /edge of stability reached at step 220/);
+      assert.match(lines.find((l) => /η = 0\.05:/.test(l)), /edge of stability reached at step 999/);
+      // Each run's own 2/η line on the sharpness chart (10 and 40).
+      const legend = await page.textContent('#chart-sharpness');
+      assert.match(legend, /η = 0\.2/);
+      assert.match(legend, /η = 0\.05/);
+      // A summary chosen as the config: a clear error, nothing replaced.
+      fs.writeFileSync(path.join(dir, 'config.json'), fixture('spiral-summary.json'));
+      await page.setInputFiles('#file-input', [path.join(here, 'fixtures', 'spiral-metrics.jsonl'), path.join(dir, 'config.json')]);
+      await page.waitForSelector('#error-banner:not([hidden])');
+      assert.match(await page.textContent('#error-banner'), /config\.json is a summary\.json .*not a config/);
+      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.filter((r) => r.config).length), 2);
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   },
   {
