@@ -405,6 +405,8 @@ export class LabPage {
   step(n) { this.active().forEach((r) => r.run.step(n)); }
   async reset() {
     await Promise.all(this.active().map((r) => r.run.reset().catch(() => {})));
+    this.serial++;  // the rows start again at step 0: a new start for the row stream
+    for (const hook of this.onStartHooks) hook(this);
     this.refreshCharts();
     this.updateStatus();
   }
