@@ -106,10 +106,10 @@ export class LabPage {
         await this.validate(config);
       } catch (e) {
         // An embed keeps the config it was given (never a default in its place) and does not run it.
-        this.configError = e.message;
         const fallback = this.options.fallback !== false;
         showError(fallback ? `${e.message} — showing the default preset instead.` : e.message, { title: this.options.badConfigTitle || 'The config in the URL is invalid' });
         if (fallback) config = null;
+        else this.configError = e.message;
         hashOk = false;
       }
     }
