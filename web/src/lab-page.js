@@ -34,7 +34,11 @@
 // its own, onConfig tells it), extraLines(chartId, runs), statusParts(entry) → [text],
 // accept(config) (throws for a config of the kind the page cannot show), derive(config, path)
 // (after an edit of path: keys the page computes from others, e.g. a grid relative to n),
-// onConfig(config, lab), onRows(entry, rows), pace (steps per second, 0 = as fast as possible)}.
+// onConfig(config, lab), onRows(entry, rows), pace (steps per second, 0 = as fast as possible),
+// fields(descriptorFields, schema) → the fields to build (the embed's controls), fallback (default
+// true: a rejected config in the URL gives way to the default preset; false: it stays, unrun,
+// in configError), badConfigTitle}. Framed with &embed=1 (embed-frame.js), the first run waits
+// until the frame is scrolled into view (&lazy=0: at once).
 import { buildFields, clone, dropInapplicable, evalTemplate, getPath, schemaKeys } from './config-fields.js';
 import { buildHash, parseHash } from './config-url.js';
 import { $, clearError, download, formatNumber, rowsToCsv, rowsToJsonl, showError } from './common.js';
@@ -44,10 +48,6 @@ import { SITE, fetchJson, loadPreset, loadSchema, pageOf } from './lab-data.js';
 import { framedPage, whenVisible } from './embed-frame.js';
 
 export { fetchJson, loadPreset, loadSchema, pageOf };
-
-// A run in any state restarts on an edit ('loading' too, so an edit made while the previous
-// restart is still starting is not lost; 'done', 'stopped' and 'error' too): the latest config
-// is what runs, and the URL, the form and the charts never disagree.
 
 export class LabPage {
   constructor(options) {
@@ -238,8 +238,11 @@ export class LabPage {
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }
 
-  // A run in flight restarts on the new config (with "keep previous runs", the old runs stay
-  // on the charts to compare); a short delay coalesces a slider's drag.
+  // A run restarts on the new config whatever its state ('loading' too, so an edit made while
+  // the previous restart is still starting is not lost; 'done', 'stopped', 'error' too): the
+  // latest config is what runs, and the URL, the form and the charts never disagree (with "keep
+  // previous runs", the old runs stay on the charts to compare); a short delay coalesces a
+  // slider's drag.
   restartIfLive() {
     if (!this.overlay) return;
     if (this.runs.some((r) => !r.kept)) {
