@@ -3,6 +3,9 @@
 // (main prints one line and exits 2).
 #pragma once
 
+#include <optional>
+#include <string>
+
 namespace gradlab::cli {
 int cmd_run(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
@@ -10,4 +13,12 @@ int cmd_validate(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_report(int argc, char** argv);  // report.cpp
 int cmd_data(int argc, char** argv);
+
+// Shared by the commands (commands.cpp).
+std::string stem(const std::string& path);  // "a/b/c.json" -> "c"
+std::string timestamp();                     // 20260131-120000, local time
+// A folder name for a sweep point: letters, digits and . _ - = kept, everything else '_'.
+std::string safe_id(const std::string& id);
+// CPU threads for this process: --threads N as given, else GRADLAB_THREADS, else every core.
+void apply_thread_option(const std::optional<std::string>& threads);
 }  // namespace gradlab::cli

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <optional>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/sweep.h"
 #include "gradlab/config.h"
 #include "gradlab/config_views.h"
 #include "gradlab/data.h"
@@ -80,6 +82,20 @@ Args parse_args(const char* command, int argc, char** argv, const std::string& a
   return a;
 }
 
+void on_sigint(int) {
+  request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills at once
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+void apply_threads(const Args& a) { apply_thread_option(a.threads); }
+
+}  // namespace
+
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -92,16 +108,6 @@ std::string timestamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
   return buf;
-}
-
-void on_sigint(int) {
-  request_stop();
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C kills at once
-}
-
-bool file_exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
 }
 
 // A folder name for a sweep point: keep letters, digits and . _ - =, everything else '_'.
@@ -119,10 +125,10 @@ std::string safe_id(const std::string& id) {
 // GRADLAB_THREADS, else every core the process may use. Invalid values are errors, never
 // silently replaced by a default. Results do not depend on the count except through
 // OpenBLAS's own split of each GEMM (deterministic for a fixed count).
-void apply_threads(const Args& a) {
+void apply_thread_option(const std::optional<std::string>& option) {
   int threads = 0;
-  if (a.threads) {
-    threads = parse_thread_count(*a.threads, "--threads");
+  if (option) {
+    threads = parse_thread_count(*option, "--threads");
   } else if (const char* env = std::getenv("GRADLAB_THREADS")) {
     threads = parse_thread_count(env, "environment variable GRADLAB_THREADS");
   } else {
@@ -130,8 +136,6 @@ void apply_threads(const Args& a) {
   }
   set_cpu_threads(threads);
 }
-
-}  // namespace
 
 int cmd_run(int argc, char** argv) {
   Args a = parse_args("run", argc, argv,
@@ -152,67 +156,24 @@ int cmd_run(int argc, char** argv) {
   opt.resume = a.resume;
   opt.save_params_steps = a.save_params;
   opt.progress = !a.quiet;
-  Json summary = run_experiment(config, opt);
+  // run_info.json: what ran where and when, and how it ended (docs/runner.md).
+  std::filesystem::create_directories(a.out);
+  Json info = run_info_start(a.out, config);
+  Json summary;
+  try {
+    summary = run_experiment(config, opt);
+  } catch (const Error& e) {
+    run_info_end(a.out, info, "error", 2, e.what());
+    throw;
+  }
   std::cout << summary.dump() << "\n";
   std::string status = summary.value("status", "");
-  if (status == "interrupted") return 130;
-  return 0;
-}
-
-int cmd_sweep(int argc, char** argv) {
-  Args a = parse_args("sweep", argc, argv, "--set --profile --out --shard --quiet --threads");
-  apply_threads(a);
-  Json user = load_config_file(a.config_path);
-  std::vector<SweepPoint> points = expand_sweep(user, a.resolve);
-  if (!a.shard.empty()) {
-    auto [i, n] = parse_shard(a.shard);
-    points = shard(points, i, n);
-  }
-  if (a.out.empty()) a.out = "runs/" + stem(a.config_path) + "-sweep-" + timestamp();
-  std::signal(SIGINT, on_sigint);
-  const std::string sweep_path = a.out + "/sweep.jsonl";
-  for (size_t p = 0; p < points.size(); ++p) {
-    const SweepPoint& pt = points[p];
-    std::string dir = a.out + "/runs/" + safe_id(pt.id);
-    if (file_exists(dir + "/summary.json")) {
-      Json done = Json::parse(read_file(dir + "/summary.json"));
-      if (done.value("status", "") != "interrupted") {
-        std::cerr << "sweep: " << pt.id << " already finished, skipped\n";
-        continue;
-      }
-    }
-    std::cerr << "sweep: point " << (p + 1) << "/" << points.size() << ": " << pt.id << "\n";
-    RunOptions opt;
-    opt.out_dir = dir;
-    opt.progress = !a.quiet;
-    opt.resume = file_exists(dir + "/checkpoint/state.json") && file_exists(dir + "/config.json");
-    Json summary = run_experiment(pt.config, opt);
-    Json row = Json::object();
-    row["id"] = pt.id;
-    for (auto it = pt.overrides.begin(); it != pt.overrides.end(); ++it) {
-      row[it.key()] = it.value();
-      std::string last = it.key().substr(it.key().find_last_of('.') + 1);
-      if (!row.contains(last)) row[last] = it.value();
-    }
-    for (auto it = summary.begin(); it != summary.end(); ++it)
-      if (!row.contains(it.key())) row[it.key()] = it.value();
-    std::ofstream f(sweep_path, std::ios::app);
-    if (!f) fail<IOError>("cannot append to ", sweep_path);
-    f << row.dump() << "\n";
-    if (summary.value("status", "") == "interrupted") return 130;
-  }
-  // Kinds with a sweep-level figure (double_descent: where the interpolation threshold and the
-  // test-error / ‖W‖ peaks lie) get it in sweep_summary.json, from every row of sweep.jsonl.
-  if (file_exists(sweep_path) && !points.empty()) {
-    std::vector<Json> rows;
-    std::ifstream f(sweep_path);
-    for (std::string line; std::getline(f, line);)
-      if (!line.empty()) rows.push_back(Json::parse(line));
-    const Json figures = sweep_summary(points.front().config, rows);
-    if (!figures.is_null())
-      write_file_atomic(a.out + "/sweep_summary.json", figures.dump(2) + "\n");
-  }
-  return 0;
+  const int rc = status == "interrupted" ? 130 : 0;
+  run_info_end(a.out, info, status, rc,
+               rc ? "stopped by SIGINT at step " + std::to_string(summary.value("steps_done", 0L)) +
+                        "; --resume continues from its checkpoint"
+                  : "");
+  return rc;
 }
 
 int cmd_validate(int argc, char** argv) {

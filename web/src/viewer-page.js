@@ -3,12 +3,14 @@
 // stability until a config says otherwise). Files never leave the browser. The figures in the
 // status (the step the edge of stability was reached, ...) are the run's summary.json, as the
 // native run wrote it. A malformed file shows a readable error naming the file and line; what
-// was loaded before stays.
+// was loaded before stays. A sweep.jsonl goes to the sweep panel (sweep-view.js).
 import { $, clearError, download, el, fileText, formatNumber, parseJsonl, rowsToCsv, showError } from './common.js';
 import { LabCharts, chartCards } from './lab-charts.js';
 import { loadSchema, pageOf } from './lab-data.js';
+import { SweepView, parseSweepJsonl } from './sweep-view.js';
 
 const runs = [];  // {id, label, rows, summary, config}
+const sweeps = new SweepView($('#sweep-panel'));
 let config = null;  // the first run's config: the kind whose charts show
 let schema = null;
 let charts = null;
@@ -88,7 +90,12 @@ async function load(items) {
     for (const file of files) {
       try {
         const text = await fileText(file);
-        if (file.name.endsWith('.jsonl')) { metrics.push({ name: file.name, rows: parseJsonl(text, file.name) }); continue; }
+        if (file.name.endsWith('.jsonl')) {
+          const sweepRows = parseSweepJsonl(text, file.name);
+          if (sweepRows) sweeps.add(file.name, sweepRows);
+          else metrics.push({ name: file.name, rows: parseJsonl(text, file.name) });
+          continue;
+        }
         let parsed;
         try { parsed = JSON.parse(text); } catch (e) { throw new Error(`${file.name}: not valid JSON (${e.message})`); }
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file.name}: expected a JSON object`);
@@ -145,7 +152,7 @@ zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.ad
 zone.addEventListener('dragleave', () => zone.classList.remove('over'));
 zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); dropped(e.dataTransfer).then(load, (err) => showError(err.message)); });
 for (const id of ['#file-input', '#folder-input']) $(id).addEventListener('change', (e) => { load(fromInput(e.target.files)); e.target.value = ''; });
-$('#btn-clear').addEventListener('click', () => { runs.length = 0; config = null; clearError(); refresh(); });
+$('#btn-clear').addEventListener('click', () => { runs.length = 0; config = null; sweeps.clear(); clearError(); refresh(); });
 $('#btn-export-csv').addEventListener('click', () => download('metrics.csv', rowsToCsv(runs), 'text/csv'));
-window.gradlabViewer = { runs, get config() { return config; }, load: (files) => load(files.map((f) => (f instanceof File ? { file: f, folder: '' } : f))) };
+window.gradlabViewer = { runs, sweeps, get config() { return config; }, load: (files) => load(files.map((f) => (f instanceof File ? { file: f, folder: '' } : f))) };
 loadSchema().then((s) => { schema = s; refresh(); }).catch((e) => showError(e.message));

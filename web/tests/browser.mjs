@@ -346,6 +346,52 @@ const tests = [
     },
   },
   {
+    name: 'viewer: a dropped sweep.jsonl draws a summary key against a swept key, one line per value of another; points sharing an x are averaged',
+    fn: async () => {
+      const page = await open(lab.url + '/viewer.html');
+      const fixture = path.join(here, 'fixtures', 'quadratic-sweep.jsonl');  // gradlab sweep output
+      const rows = fs.readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(await page.isHidden('#sweep-panel'), true);
+      await page.setInputFiles('#file-input', fixture);
+      await page.waitForFunction(() => window.gradlabViewer.sweeps.files.length === 1);
+      await page.waitForSelector('#sweep-panel:not([hidden])');
+      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.length), 0);  // not a metrics file
+      const options = async (sel) => page.evaluate((s) => [...document.querySelectorAll(`${s} option`)].map((o) => o.value), sel);
+      assert.deepEqual(await options('#sweep-x'), ['optim.lr']);  // the eigenvalue lists are not numbers
+      assert.ok((await options('#sweep-y')).includes('final_loss'));
+      assert.ok(!(await options('#sweep-y')).includes('lr'));  // a swept key is not a result
+      assert.deepEqual(await options('#sweep-group'), ['(none)', 'optim.lr', 'quadratic.eigenvalues']);
+      await page.selectOption('#sweep-y', 'final_loss');
+      await page.selectOption('#sweep-group', 'quadratic.eigenvalues');
+      await page.waitForFunction(() => document.querySelectorAll('#chart-sweep canvas').length > 0);
+      const lines = await page.evaluate(() => window.gradlabViewer.sweeps.lines);
+      assert.deepEqual(lines.map((l) => l.label), ['quadratic.eigenvalues = 1×3', 'quadratic.eigenvalues = 1×2']);
+      for (const line of lines) {
+        const eig = line.label.endsWith('1×3') ? 3 : 2;
+        const want = rows.filter((r) => r['quadratic.eigenvalues'][1] === eig).sort((a, b) => a.lr - b.lr);
+        assert.deepEqual(line.points, want.map((r) => [r.lr, r.final_loss, 1]));
+      }
+      assert.match(await page.textContent('#chart-sweep .u-title'), /final_loss vs optim\.lr/);
+      // No grouping: the two eigenvalue settings at each lr are averaged.
+      await page.selectOption('#sweep-group', '(none)');
+      const one = await page.evaluate(() => window.gradlabViewer.sweeps.lines);
+      assert.equal(one.length, 1);
+      const at = (lr) => rows.filter((r) => r.lr === lr).map((r) => r.final_loss);
+      assert.deepEqual(one[0].points.map((p) => p[0]), [0.1, 0.2, 0.3, 0.5, 0.6]);
+      for (const [x, y, n] of one[0].points) { assert.equal(n, 2); assert.ok(Math.abs(y - (at(x)[0] + at(x)[1]) / 2) <= 1e-15 * Math.abs(y)); }
+      assert.match(await page.textContent('#sweep-status'), /mean of up to 2 runs/);
+      // A second sweep file: lines may be split by file.
+      await page.setInputFiles('#file-input', { name: 'again.jsonl', mimeType: 'application/x-ndjson', buffer: fs.readFileSync(fixture) });
+      await page.waitForFunction(() => window.gradlabViewer.sweeps.files.length === 2);
+      assert.ok((await options('#sweep-group')).includes('file'));
+      await page.selectOption('#sweep-group', 'file');
+      assert.deepEqual((await page.evaluate(() => window.gradlabViewer.sweeps.lines)).map((l) => l.label), ['file = quadratic-sweep.jsonl', 'file = again.jsonl']);
+      await page.screenshot({ path: path.join(shotDir, 'viewer-sweep.png') });
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
     name: 'viewer: two run folders are two runs, each labelled and charted from its own config and summary; a summary.json chosen as a config is refused; one status line per run',
     fn: async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-runs-'));
