@@ -44,6 +44,10 @@ double barrier(const std::vector<double>& t, const std::vector<double>& v, bool 
 ModeConnectivityExperiment::ModeConnectivityExperiment(const Json& config)
     : config_(config), t_rng_(config.at("seed").get<uint64_t>(), 7) {
   const Json& mc = config.at("mode_connectivity");
+  // Weight matching permutes hidden units of an MLP: weights (out × in) and optional biases.
+  if (config.at("model").at("type") != "mlp")
+    fail<ConfigError>("model.type: mode_connectivity matches the hidden units of an \"mlp\" ",
+                      "(Ainsworth et al.'s weight matching), got ", config["model"]["type"].dump());
   const uint64_t seed = config.at("seed").get<uint64_t>();
   // Both networks see the same data: B's config changes the seed of the initialisation and of
   // the minibatch order only.
@@ -69,10 +73,6 @@ ModeConnectivityExperiment::ModeConnectivityExperiment(const Json& config)
     fail<ConfigError>("optim.type: mode_connectivity trains the bend with a stepwise optimizer, ",
                       "not ", bend_optimizer_->type());
 
-  // Weight matching permutes hidden units of an MLP: weights (out × in) and optional biases.
-  if (config.at("model").at("type") != "mlp")
-    fail<ConfigError>("model.type: mode_connectivity matches the hidden units of an \"mlp\" ",
-                      "(Ainsworth et al.'s weight matching), got ", config["model"]["type"].dump());
   const TensorList& p = a_->model().params();
   for (const Tensor& t : p) {
     if (t.shape().size() == 2) {
