@@ -146,3 +146,23 @@ TEST_CASE("catapult: config mistakes are ConfigErrors naming the key") {
   user["data"] = {{"source", "synthetic"}, {"generator", "xor"}, {"n_train", 10}};
   CHECK_THROWS_WITH(resolve_config(user), Catch::Contains("data"));
 }
+
+TEST_CASE("catapult: a checkpoint resumes exactly") {
+  const Json config = uv_config(3.0, 40);
+  std::vector<Json> straight = run(config).rows, resumed;
+  CatapultExperiment first(config);
+  while (first.steps_done() < 7)
+    if (auto row = first.step()) resumed.push_back(*row);
+  NamedTensors tensors;
+  Json state;
+  first.save_state(tensors, state);
+  SafetensorsFile file;
+  for (auto& [name, t] : tensors) file.tensors.emplace_back(name, t);
+  CatapultExperiment second(config);
+  second.load_state(file, Json::parse(state.dump()));
+  while (!second.done())
+    if (auto row = second.step()) resumed.push_back(*row);
+  REQUIRE(resumed.size() == straight.size());
+  for (size_t i = 0; i < straight.size(); ++i) CHECK(resumed[i].dump() == straight[i].dump());
+  CHECK(second.summary(resumed)["peak_loss_ratio"] == run(config).summary["peak_loss_ratio"]);
+}
