@@ -107,11 +107,11 @@ const char* const kPage = R"json({
   "point_labels": {"catapult.lr_times_sharpness": "η·λ₀ = {}"},
   "status": [
     {"text": "λ₀ = {summary.initial_sharpness}, η = {summary.lr}"},
-    {"text": "phase: {summary.phase}", "else": "running"}
+    {"text": "peak loss {summary.peak_loss_ratio} × initial"}
   ],
   "charts": [
     {"id": "loss", "title": "Loss / initial loss", "x": "step", "y": ["loss_ratio"], "y_label": "loss ratio", "log_y": true},
-    {"id": "sharpness", "title": "η·λ_t (2 = the stability edge)", "x": "step", "y": ["lr_times_sharpness"], "y_label": "η·λ", "threshold": "2"}
+    {"id": "sharpness", "title": "Sharpness λ_t and the stability edge 2/η", "x": "step", "y": ["sharpness"], "y_label": "sharpness", "threshold_key": "threshold"}
   ]
 })json";
 
