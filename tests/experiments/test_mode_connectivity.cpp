@@ -12,13 +12,17 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <numeric>
 #include <vector>
 
+#include "../data/data_test_util.h"
 #include "experiments/mode_connectivity.h"
 #include "experiments/weight_matching.h"
 #include "gradlab/config.h"
 #include "gradlab/rng.h"
+#include "gradlab/safetensors.h"
 
 using namespace gradlab;
 
@@ -168,4 +172,24 @@ TEST_CASE("mode_connectivity: a checkpoint in the middle of the bend phase resum
     if (auto row = second.step()) resumed.push_back(*row);
   REQUIRE(resumed.size() == straight.size());
   for (size_t i = 0; i < straight.size(); ++i) CHECK(resumed[i].dump() == straight[i].dump());
+}
+
+TEST_CASE("mode_connectivity: endpoints loaded from safetensors files are used untrained") {
+  ModeConnectivityExperiment trained(mc_config(10, 0));
+  while (trained.steps_done() < 10) trained.step();
+  data_test::TempDir dir;  // the data tests' scratch folder, removed with its files
+  const std::string files[2] = {dir.file("a.safetensors"), dir.file("b.safetensors")};
+  for (int side = 0; side < 2; ++side) {
+    NamedTensors named;
+    const std::string prefix = side == 0 ? "a." : "b.";
+    for (const auto& [name, t] : trained.named_params())
+      if (name.rfind(prefix, 0) == 0) named.emplace_back(name.substr(2), t);
+    save_safetensors(files[side], named);
+  }
+  Json config = mc_config(10, 3);
+  config["mode_connectivity"]["endpoints"] = {files[0], files[1]};
+  ModeConnectivityExperiment loaded(config);
+  CHECK(loaded.total_steps() == 3 + 11);  // no training phase
+  CHECK(loaded.params_a() == trained.params_a());
+  CHECK(loaded.params_b() == trained.params_b());
 }
