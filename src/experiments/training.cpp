@@ -199,10 +199,17 @@ bool TrainingExperiment::evaluate_test(double& loss, double& acc) const {
   return true;
 }
 
-void TrainingExperiment::evaluate(const Tensor& x, const Targets& t, double& loss,
-                                  double& acc) const {
+bool TrainingExperiment::evaluate_test_at(const TensorList& params, double& loss,
+                                          double& acc) const {
+  if (!x_test_.defined()) return false;
+  evaluate_at(params, x_test_, t_test_, loss, acc);
+  return true;
+}
+
+void TrainingExperiment::evaluate_at(const TensorList& params, const Tensor& x, const Targets& t,
+                                     double& loss, double& acc) const {
   NoGradGuard ng;
-  Tensor out = model_->forward(model_->params(), x);
+  Tensor out = model_->forward(params, x);
   loss = compute_loss(loss_kind_, out, t).item();
   acc = accuracy(loss_kind_, out, t);
 }

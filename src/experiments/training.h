@@ -65,6 +65,11 @@ class TrainingExperiment : public Experiment {
   // and on the test set (false when there is none).
   void evaluate_train(double& loss, double& acc) const { evaluate(x_train_, t_train_, loss, acc); }
   bool evaluate_test(double& loss, double& acc) const;
+  // The same at other parameters of this model (mode_connectivity's paths between networks).
+  void evaluate_train_at(const TensorList& params, double& loss, double& acc) const {
+    evaluate_at(params, x_train_, t_train_, loss, acc);
+  }
+  bool evaluate_test_at(const TensorList& params, double& loss, double& acc) const;
 
  private:
   // The sharpness probe (sharpness_probe.cpp): on probe steps, the top Hessian eigenvalues
@@ -77,7 +82,11 @@ class TrainingExperiment : public Experiment {
   // probe.average_window: adds this step's parameters to the window's running sum.
   void accumulate_average(const TensorList& params);
   // Fills loss/acc keys for a split evaluated at the current parameters.
-  void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const;
+  void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const {
+    evaluate_at(model_->params(), x, t, loss, acc);
+  }
+  void evaluate_at(const TensorList& params, const Tensor& x, const Targets& t, double& loss,
+                   double& acc) const;
 
   Json config_;
   OptimConfig optim_;  // typed views of the resolved config (gradlab/config_views.h)

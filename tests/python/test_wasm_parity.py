@@ -23,6 +23,11 @@ the .gz originals, and those data must equal the uncompressed ones.
 Parameters: mlp (float32 and float64, PyTorch and normal init, init_scale), linear, cnn, vit,
 transformer_lm and lstm (token and image inputs).
 
+Rows: whole runs of the catapult kind (uv and ReLU; plain double loops: equal to 1e-12 relative,
+the sharpness from the Lanczos eigensolver may differ in its last bit) and of mode_connectivity
+(float64, equal to 1e-9 relative: the GEMMs sum in other orders) give the same metrics.jsonl rows
+natively and in WASM.
+
 The WASM CLI must be built: a missing one is a failure, not a skip (./lab test builds it first).
 It is $GRADLAB_WASM_CLI, default build/wasm/gradlab.js. Run alone:
   /usr/bin/python3 tests/python/run_all.py test_wasm_parity
@@ -309,6 +314,69 @@ class WasmParity(unittest.TestCase):
     def test_params_lstm_image_rows(self):
         self.check_params("lstm_image", training_config(
             17, self.small_fashion(), {"type": "lstm", "hidden": 5}))
+
+    # ---- metrics rows of whole runs (the kinds written in plain double loops or float64) -------
+    def check_rows(self, name, config, rel):
+        """Both builds run the config; every metrics row must match key for key, numbers to `rel`
+        relative (0: bit for bit), strings exactly. time_s (wall clock) is left out."""
+        path = self.write_config(config)
+        rows = {}
+        for side, runner in (("native", support.run_cli), ("wasm", run_wasm)):
+            out = os.path.join(self.tmp, f"rows-{name}-{side}")
+            runner("run", path, "--out", out, "--quiet")
+            with open(os.path.join(out, "metrics.jsonl"), encoding="utf-8") as f:
+                rows[side] = [json.loads(line) for line in f if line.strip()]
+            for r in rows[side]:
+                r.pop("time_s", None)
+        native, wasm = rows["native"], rows["wasm"]
+        self.assertTrue(native, f"{name}: no rows")
+        self.assertEqual(len(native), len(wasm), f"{name}: row counts differ")
+
+        def same(a, b, where):
+            if isinstance(a, list):
+                self.assertIsInstance(b, list, where)
+                self.assertEqual(len(a), len(b), where)
+                for i, (x, y) in enumerate(zip(a, b)):
+                    same(x, y, f"{where}[{i}]")
+            elif isinstance(a, dict):
+                self.assertEqual(sorted(a), sorted(b), where)
+                for k in a:
+                    same(a[k], b[k], f"{where}.{k}")
+            elif isinstance(a, float) or isinstance(b, float):
+                scale = max(abs(a), abs(b), 1e-300)
+                self.assertLessEqual(abs(a - b) / scale, rel, f"{where}: native {a!r}, wasm {b!r}")
+            else:
+                self.assertEqual(a, b, where)
+
+        for i, (a, b) in enumerate(zip(native, wasm)):
+            same(a, b, f"{name} row {i}")
+        print(f"  rows {name}: {len(native)} rows, equal to {rel} relative")
+
+    def test_rows_catapult_uv(self):
+        self.check_rows("catapult_uv", {
+            "kind": "catapult", "seed": 4,
+            "catapult": {"model": "uv", "width": 300, "lr_times_sharpness": 3.0,
+                         "sharpness_every": 5},
+            "train": {"steps": 60, "log_every": 1}}, rel=1e-12)
+
+    def test_rows_catapult_relu(self):
+        self.check_rows("catapult_relu", {
+            "kind": "catapult", "seed": 5,
+            "catapult": {"model": "relu", "width": 64, "lr_times_sharpness": 3.0,
+                         "sharpness_every": 10},
+            "data": {"source": "synthetic", "generator": "gaussian_mixture", "num_classes": 2,
+                     "dim": 5, "n_train": 16},
+            "train": {"steps": 30, "log_every": 1}}, rel=1e-12)
+
+    def test_rows_mode_connectivity(self):
+        # float64: the BLAS GEMM natively and gradlab's kernels in WASM sum in other orders.
+        data = dict(self.small_fashion(), n_train=60, n_test=20)
+        self.check_rows("mode_connectivity", {
+            "kind": "mode_connectivity", "seed": 6, "dtype": "float64", "data": data,
+            "model": {"type": "mlp", "widths": [12], "activation": "relu"},
+            "loss": "cross_entropy", "optim": {"type": "sgd", "lr": 0.1, "momentum": 0.9},
+            "train": {"steps": 20, "batch_size": 20, "log_every": 5},
+            "mode_connectivity": {"bend_steps": 10, "points": 5, "slice_points": 3}}, rel=1e-9)
 
 
 if __name__ == "__main__":

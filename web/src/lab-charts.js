@@ -10,11 +10,14 @@
 //   with a schedule carry their own 2/η),
 //   marker: a summary key whose value is an x to mark ("eos_step", the native summary's
 //   step where sharpness first reached the edge), marker_label: its text ("EoS @ {}")}.
+// A descriptor with "type": "heatmap" draws a 2-D grid instead (heatmap-chart.js: x, y, z,
+// points, log_z), from the latest run's rows.
 // One colour per run; the y keys of a run are solid, dashed, dotted ... in order; a key whose
 // values are arrays (the top-k Hessian eigenvalues `eigs`) gives one series per entry.
 import { MetricChart, PALETTE } from './charts.js';
 import { $, download, el, formatNumber } from './common.js';
 import { evalExpr } from './config-fields.js';
+import { HeatmapChart, gridOf } from './heatmap-chart.js';
 
 const DASHES = [undefined, [6, 4], [2, 3], [10, 3, 2, 3], [6, 3]];
 
@@ -55,6 +58,10 @@ export class LabCharts {
     for (const d of descriptors) {
       const element = $(`#chart-${d.id}`, root);
       if (!element) continue;
+      if (d.type === 'heatmap') {
+        this.charts[d.id] = new HeatmapChart(element, { title: d.title, logY: !!d.log_z, height });
+        continue;
+      }
       this.charts[d.id] = new MetricChart(element, {
         height, title: d.title, logY: !!d.log_y, yLabel: d.y_label || (d.y.length === 1 ? d.y[0] : ''), xLabel: d.x_label || d.x || 'step',
       });
@@ -95,6 +102,11 @@ export class LabCharts {
     for (const d of this.descriptors) {
       const chart = this.charts[d.id];
       if (!chart) continue;
+      if (d.type === 'heatmap') {
+        const run = this.runs[this.runs.length - 1];
+        chart.setGrid(run ? gridOf(run.rows, d) : null);
+        continue;
+      }
       const series = [], hLines = [], vLines = [];
       this.runs.forEach((run, i) => {
         const color = PALETTE[i % PALETTE.length];
