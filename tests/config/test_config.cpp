@@ -497,8 +497,8 @@ TEST_CASE("config: schema_json describes every key", "[config]") {
   CHECK(first["data.stride"]["default_from"] == "data.seq_len");
   CHECK(schema["exactly_one_of"] == Json::array({Json::array({"train.steps", "train.epochs"})}));
   CHECK(schema["sections"] ==
-        Json::array({"data", "model", "optim", "optim.schedule", "probe", "quadratic", "svm",
-                     "train"}));
+        Json::array({"central_flow", "data", "model", "optim", "optim.schedule", "probe",
+                     "quadratic", "svm", "train"}));
   CHECK(schema["keys"].size() == gradlab::config_schema().keys.size());
 }
 
