@@ -68,15 +68,18 @@ const tests = [
       assert.ok(Math.abs(last.cf_sharpness / threshold - 1) < 1e-3, `cf sharpness ${last.cf_sharpness}`);
       assert.ok(last.cf_n_edge >= 1 && last.cf_sigma[0] > 0, JSON.stringify(last.cf_sigma));
       assert.ok(run.summary.final_gf_sharpness > threshold, JSON.stringify(run.summary));
-      assert.ok(run.summary.dist_gd_cf < run.summary.dist_gd_gf, JSON.stringify(run.summary));
+      // GD crosses 2/η with the central flow (its first catapult follows, so the distances of
+      // the end of a long run are not yet the point at step 90).
+      assert.ok(Math.abs(run.summary.cf_crossing_step - run.summary.gd_crossing_step) <= 0.05 * run.summary.gd_crossing_step, JSON.stringify(run.summary));
+      assert.ok(run.summary.cf_hold_max_rel_dev < 1e-3, JSON.stringify(run.summary));
       // One loss chart with four series (GD, GF, CF, prediction), one sharpness chart with three
       // and the 2/η line.
       for (let s = 1; s <= 4; ++s) assert.ok(await drawn(page, 'cf-loss', s) >= 80, `loss series ${s}`);
       assert.ok(await drawn(page, 'cf-sharpness', 1) >= 25, 'GD sharpness');
       assert.ok(await drawn(page, 'cf-sharpness', 2) >= 25, 'gradient flow sharpness');
       assert.ok(await drawn(page, 'cf-sharpness', 3) >= 80, 'central flow sharpness');
-      const labels = await page.evaluate(() => window.gradlabLab.dashboard.charts['cf-sharpness'].plot.series.map((s) => s.label));
-      assert.ok(labels.some((l) => /2\/η/.test(String(l))), labels.join(' | '));
+      const lines = await page.evaluate(() => window.gradlabLab.dashboard.charts['cf-sharpness'].hLines.map((l) => l.y));
+      assert.ok(lines.some((y) => Math.abs(y - threshold) < 1e-9), `2/η line: ${lines}`);
       // One sentence per curve.
       const legend = await page.$$eval('#curve-legend li', (lis) => lis.map((li) => li.textContent));
       assert.equal(legend.length, 5);
