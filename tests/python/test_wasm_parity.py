@@ -321,13 +321,12 @@ class WasmParity(unittest.TestCase):
     # ---- a whole run ----------------------------------------------------------------------------
 
     def test_central_flow_rows(self):
-        """experiments/central_flow/toy_mlp.json's test profile, 8 steps at η = 0.65 (2/η = 3.08 is
-        below the initial sharpness 3.17, so the SDCP and the third derivatives run from step 0),
-        through both CLIs: the
-        same initial weights bit for bit (the kind's --save-params are GD's), and the same rows.
-        float64 rows agree to 1e-10 relative (5.5e-14 measured), not bit for bit: the third
-        derivatives, HVPs and Lanczos go through GEMMs (OpenBLAS natively, the wasm_simd128 kernels in WASM) that sum
-        in different orders."""
+        """experiments/central_flow/toy_mlp.json's test profile, 8 steps at η = 0.65 (2/η = 3.08
+        is below the initial sharpness 3.17, so the SDCP and the third derivatives run from step
+        0), through both CLIs: the same initial weights bit for bit (the kind's --save-params are
+        GD's), and the same rows. float64 rows agree to 1e-10 relative (5.5e-14 measured), not bit
+        for bit: the third derivatives, HVPs and Lanczos go through GEMMs (OpenBLAS natively, the
+        wasm_simd128 kernels in WASM) that sum in different orders."""
         config = os.path.join(support.ROOT, "experiments", "central_flow", "toy_mlp.json")
         dirs = {side: os.path.join(self.tmp, f"run-central-flow-{side}") for side in ("native", "wasm")}
         args = ["--profile", "test", "--set", "train.steps=8", "--set",
