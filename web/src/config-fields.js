@@ -211,6 +211,10 @@ export function buildFields(container, { fields, schema, edit, visible = null })
       input.addEventListener('change', () => { const v = parseValue(type, input.value); change((c) => setPath(c, field.path, v)); });
     }
     row.insertBefore(input, row.querySelector('label:not(.inline)').nextSibling);
+    // While the user types (an input not yet committed by change), a refresh from an earlier
+    // edit finishing must not overwrite the box: the change would then read the old value.
+    row.addEventListener('input', () => { row.dataset.typing = '1'; });
+    row.addEventListener('change', () => { delete row.dataset.typing; }, true);
     const note = field.note ? el('span', { class: 'threshold-note' }) : null;
     if (note) row.append(note);
     rows.push({ field, row, write, note });
@@ -219,7 +223,7 @@ export function buildFields(container, { fields, schema, edit, visible = null })
   function refresh(config) {
     for (const { field, row, write, note } of rows) {
       row.hidden = field.control !== 'sweep-list' && !shown(schema, config, field.path);
-      if (row.hidden) continue;
+      if (row.hidden || row.dataset.typing) continue;
       write(config);
       if (note) note.textContent = evalTemplate(field.note, config);
     }

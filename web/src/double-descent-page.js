@@ -22,6 +22,7 @@ import { fromBase64Url, parseHash, toBase64Url } from './config-url.js';
 import { buildFields, clone, dropInapplicable, getPath } from './config-fields.js';
 import { PointPool } from './generalisation.js';
 import { LabPage, loadPreset, loadSchema, pageOf } from './lab-page.js';
+import { framedPage, whenVisible } from './embed-frame.js';
 import { expandConfig, prewarm, sweepSummary } from './runner.js';
 
 const KIND = 'double_descent';
@@ -378,6 +379,8 @@ async function init() {
   writeMlp();
   renderMlp();
   await lab.init({ autorun: false });
+  // Framed in a course page (&embed=1): the sweep runs once the frame is scrolled into view.
+  if (framedPage()) await whenVisible();
   started = true;
   await computeRf({ keepError: true });
 }

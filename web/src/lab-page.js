@@ -34,19 +34,20 @@
 // its own, onConfig tells it), extraLines(chartId, runs), statusParts(entry) → [text],
 // accept(config) (throws for a config of the kind the page cannot show), derive(config, path)
 // (after an edit of path: keys the page computes from others, e.g. a grid relative to n),
-// onConfig(config, lab), onRows(entry, rows), pace (steps per second, 0 = as fast as possible)}.
+// onConfig(config, lab), onRows(entry, rows), pace (steps per second, 0 = as fast as possible),
+// fields(descriptorFields, schema) → the fields to build (the embed's controls), fallback (default
+// true: a rejected config in the URL gives way to the default preset; false: it stays, unrun,
+// in configError), badConfigTitle}. Framed with &embed=1 (embed-frame.js), the first run waits
+// until the frame is scrolled into view (&lazy=0: at once).
 import { buildFields, clone, dropInapplicable, evalTemplate, getPath, schemaKeys } from './config-fields.js';
 import { buildHash, parseHash } from './config-url.js';
 import { $, clearError, download, formatNumber, rowsToCsv, rowsToJsonl, showError } from './common.js';
 import { LabCharts, chartCards } from './lab-charts.js';
-import { Run, expandConfig, prewarm, sweepSummary, takeIdleRun } from './runner.js';
+import { Run, expandConfig, giveIdleRun, prewarm, sweepSummary, takeIdleRun } from './runner.js';
 import { SITE, fetchJson, loadPreset, loadSchema, pageOf } from './lab-data.js';
+import { framedPage, whenVisible } from './embed-frame.js';
 
 export { fetchJson, loadPreset, loadSchema, pageOf };
-
-// A run in any of these restarts on an edit: 'loading' too, so an edit made while the previous
-// restart is still starting is not lost (the latest config is what runs).
-const LIVE = ['loading', 'running', 'paused', 'ready', 'stepping', 'done'];
 
 export class LabPage {
   constructor(options) {
@@ -59,6 +60,7 @@ export class LabPage {
     this.overlay = options.overlay !== false;
     this.onRowsHooks = options.onRows ? [options.onRows] : [];
     this.onStateHooks = [];
+    this.onStartHooks = [];  // after a start made its runs, before any of their rows
     this.runs = [];       // {id, label, run: Run, kept, point}
     this.config = null;   // the user config: what `gradlab run` / `gradlab sweep` reads
     this.schema = null;
@@ -91,7 +93,7 @@ export class LabPage {
     else prewarm(fromHash.config);
     this.fillPresetSelect();
     const fields = this.$('#fields');
-    if (fields) this.form = buildFields(fields, { fields: this.page.fields || [], schema: this.schema, visible: this.controls, edit: (path, mutate) => this.edit(path, mutate) });
+    if (fields) this.form = buildFields(fields, { fields: this.options.fields ? this.options.fields(this.page.fields || [], this.schema) : this.page.fields || [], schema: this.schema, visible: this.controls, edit: (path, mutate) => this.edit(path, mutate) });
     const charts = this.$('#charts');
     if (charts && this.page.charts) {
       chartCards(charts, this.page.charts.filter((c) => !this.options.charts || this.options.charts.includes(c.id)), { tools: this.options.chartTools !== false });
@@ -103,8 +105,11 @@ export class LabPage {
       try {
         await this.validate(config);
       } catch (e) {
-        showError(`${e.message} — showing the default preset instead.`, { title: 'The config in the URL is invalid' });
-        config = null;
+        // An embed keeps the config it was given (never a default in its place) and does not run it.
+        const fallback = this.options.fallback !== false;
+        showError(fallback ? `${e.message} — showing the default preset instead.` : e.message, { title: this.options.badConfigTitle || 'The config in the URL is invalid' });
+        if (fallback) config = null;
+        else this.configError = e.message;
         hashOk = false;
       }
     }
@@ -115,9 +120,12 @@ export class LabPage {
     }
     if (fromHash && fromHash.options) Object.assign(this.hashOptions, fromHash.options);
     if (!this.embed) window.addEventListener('hashchange', () => this.hashChanged());
-    this.setConfig(config, { writeHash: !hashOk });
-    if (this.overlay && autorun && this.hashOptions.autorun !== '0') await this.start({ keepError: true });
-    else this.updateStatus();
+    this.setConfig(config, { writeHash: !hashOk && !this.configError });
+    this.updateStatus();
+    if (!this.overlay || !autorun || this.hashOptions.autorun === '0' || this.configError) return;
+    // Framed in a course page: the first run waits until the frame is scrolled into view.
+    if (framedPage() && this.hashOptions.lazy !== '0') whenVisible().then(() => { if (!this.serial) this.start({ keepError: true }); });
+    else await this.start({ keepError: true });
   }
 
   async presetList() {
@@ -160,14 +168,15 @@ export class LabPage {
   // A field moved: mutate(copy of the config); the WASM validator decides. Edits apply in
   // order, each on the config the previous ones left; a new config (preset, link, JSON) drops
   // the edits still queued. Resolves true when the edit was taken.
-  edit(path, mutate) {
+  // restart: false leaves a run in flight alone (the embed's `set` with restart: false).
+  edit(path, mutate, { restart = true } = {}) {
     const generation = this.generation;
-    const done = this.editQueue.then(() => (generation === this.generation ? this.applyEdit(path, mutate) : false));
+    const done = this.editQueue.then(() => (generation === this.generation ? this.applyEdit(path, mutate, restart) : false));
     this.editQueue = done.catch(() => false);
     return done;
   }
 
-  async applyEdit(path, mutate) {
+  async applyEdit(path, mutate, restart = true) {
     const candidate = clone(this.config);
     const oldBase = getPath(candidate, path);
     try {
@@ -190,6 +199,7 @@ export class LabPage {
       await this.validate(candidate);
     } catch (e) {
       if (generation !== this.generation) return false;
+      this.editError = e;
       showError(e.message, { title: 'Invalid value' });
       this.configChanged({ writeHash: false });  // the form shows the last valid config again
       return false;
@@ -198,7 +208,7 @@ export class LabPage {
     clearError();
     this.config = candidate;
     this.configChanged();
-    this.restartIfLive();
+    if (restart) this.restartIfLive();
     return true;
   }
 
@@ -228,11 +238,14 @@ export class LabPage {
     if (location.hash !== hash) history.replaceState(null, '', hash);
   }
 
-  // A run in flight restarts on the new config (with "keep previous runs", the old runs stay
-  // on the charts to compare); a short delay coalesces a slider's drag.
+  // A run restarts on the new config whatever its state ('loading' too, so an edit made while
+  // the previous restart is still starting is not lost; 'done', 'stopped', 'error' too): the
+  // latest config is what runs, and the URL, the form and the charts never disagree (with "keep
+  // previous runs", the old runs stay on the charts to compare); a short delay coalesces a
+  // slider's drag.
   restartIfLive() {
     if (!this.overlay) return;
-    if (this.runs.some((r) => !r.kept && LIVE.includes(r.run.status))) {
+    if (this.runs.some((r) => !r.kept)) {
       clearTimeout(this.restartTimer);
       this.restartTimer = setTimeout(() => this.start(), 300);
     }
@@ -311,15 +324,17 @@ export class LabPage {
     clearTimeout(this.restartTimer);
     if (!keepError) clearError();
     const serial = ++this.serial;
+    const config = this.config;
     let points;
     try {
-      points = await this.validate(this.config);
+      points = await this.validate(config);
     } catch (e) {
-      showError(e.message, { title: e.name || 'Error' });
+      if (serial === this.serial) showError(e.message, { title: e.name || 'Error' });
       this.updateStatus();
       return;
     }
     if (serial !== this.serial) return;  // a newer start won
+    if (config !== this.config) return this.start({ keepError });  // an edit came meanwhile: run the latest
     const keepBox = this.$('#keep-runs');
     const keep = keepBox && keepBox.checked;
     const spare = [];
@@ -347,7 +362,8 @@ export class LabPage {
       const pace = typeof this.options.pace === 'function' ? this.options.pace() : this.options.pace || 0;
       return run.start(point.config, { stepsPerSecond: pace }).catch(() => {});
     });
-    for (const run of spare) run.terminate();
+    for (const run of spare) giveIdleRun(run);  // one stays as the idle worker (validations)
+    for (const hook of this.onStartHooks) hook(this);
     this.refreshCharts();
     this.updateStatus();
     await Promise.all(starts);
@@ -392,6 +408,8 @@ export class LabPage {
   step(n) { this.active().forEach((r) => r.run.step(n)); }
   async reset() {
     await Promise.all(this.active().map((r) => r.run.reset().catch(() => {})));
+    this.serial++;  // the rows start again at step 0: a new start for the row stream
+    for (const hook of this.onStartHooks) hook(this);
     this.refreshCharts();
     this.updateStatus();
   }

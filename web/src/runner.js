@@ -41,6 +41,9 @@ export class Run {
   }
 
   receive(m) {
+    // Between a start (or reset) and its 'started', what arrives is the previous session's, sent
+    // before the worker took the new start: dropped, so no stale row reaches the new run.
+    if (this.status === 'loading' && ['rows', 'preview', 'running', 'paused', 'done', 'stopped'].includes(m.type)) return;
     switch (m.type) {
       case 'ready':
         this.timing.ready = performance.now();
@@ -130,6 +133,7 @@ export class Run {
   pace(stepsPerSecond) { this.worker.postMessage({ type: 'pace', stepsPerSecond }); }
   reset() {
     this.rows = [];
+    this.status = 'loading';
     return new Promise((resolve, reject) => {
       this.startWaiter = { resolve, reject };
       this.worker.postMessage({ type: 'reset' });
@@ -169,6 +173,16 @@ export async function sweepSummary(config, rows) {
 export function prewarm(config) {
   if (!idle) idle = new Run({ label: 'idle' });
   if (config) idle.prefetch(config);
+}
+
+// A spare run back as the idle one (its session stopped), so the next validation or start does
+// not load the WASM module again; with an idle run already there it is terminated.
+export function giveIdleRun(run) {
+  if (idle || run.status === 'loading' || run.status === 'error') { run.terminate(); return; }
+  run.stop();
+  run.onRows = run.onState = run.onPreview = run.onError = () => {};
+  run.label = 'idle';
+  idle = run;
 }
 
 export function takeIdleRun() {

@@ -28,34 +28,18 @@ const preset = (folder, file) => { const c = readJson(path.join(webDir, 'presets
 const SPIRAL = preset('edge_of_stability', 'browser_spiral_fast.json');
 const spiral = (over = {}) => Object.assign(JSON.parse(JSON.stringify(SPIRAL)), over);
 
-// The lab's server (with the embed allow-list overridden per test) and two host pages'
-// servers: an allowed origin and a foreign one.
-let browser, lab, isolatedLab, allowedHost, foreignHost;
-let embedAllowList = [];
+// The lab's server (the embedded lab's tests, with other origins, are in embed.mjs).
+let browser, lab, isolatedLab;
 
 async function setup() {
   browser = await launchChromium();
-  lab = await serve(webDir, { routes: { '/embed-config.json': () => JSON.stringify({ allowedOrigins: embedAllowList }) } });
+  lab = await serve(webDir);
   isolatedLab = await serve(webDir, { isolated: true });  // COOP + COEP: the threaded module
-  const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-host-'));
-  fs.writeFileSync(path.join(hostDir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>course page</title>
-<h1>Lecture 7</h1><div id="demo"></div>
-<script src="${'LAB'}/js/gradlab-embed.js"></script><script src="host.js"></script>`);
-  // The host page's script: mounts the lab and exposes a promise API to the test.
-  fs.writeFileSync(path.join(hostDir, 'host.js'), `
-window.rows = [];
-window.embed = gradlab.mount(document.getElementById('demo'), JSON.parse(decodeURIComponent(location.hash.slice(1))), { controls: ['optim.lr'], autorun: false, height: '500px' });
-window.embed.on('rows', function (rows) { window.rows.push.apply(window.rows, rows); });
-window.withTimeout = function (p, ms) { return Promise.race([p, new Promise(function (r) { setTimeout(function () { r('timeout'); }, ms); })]); };
-`);
-  const hostRoutes = { '/index.html': () => fs.readFileSync(path.join(hostDir, 'index.html'), 'utf8').replace('LAB', lab.url) };
-  allowedHost = await serve(hostDir, { csp: null, routes: hostRoutes });
-  foreignHost = await serve(hostDir, { csp: null, routes: hostRoutes });
 }
 
 async function teardown() {
   if (browser) await browser.close();
-  for (const s of [lab, isolatedLab, allowedHost, foreignHost]) if (s) await s.close();
+  for (const s of [lab, isolatedLab]) if (s) await s.close();
 }
 
 // A fresh page that records console errors, page errors and failed requests.
@@ -362,47 +346,45 @@ const tests = [
     },
   },
   {
-    name: 'embed: the iframe answers postMessage from an allowed origin (script API gradlab.mount) and ignores other origins',
+    name: 'viewer: two run folders are two runs, each labelled and charted from its own config and summary; a summary.json chosen as a config is refused; one status line per run',
     fn: async () => {
-      embedAllowList = [allowedHost.url];
-      const config = spiral({ train: { steps: 40, log_every: 2 } });
-      const host = await open(allowedHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
-      const got = await host.evaluate(() => window.withTimeout(window.embed.getConfig(), 30000));
-      assert.deepEqual(got, config);
-      assert.equal(await host.evaluate(() => window.withTimeout(window.embed.set('seed', 5).then(() => window.embed.getConfig()), 30000).then((c) => c.seed)), 5);
-      await host.evaluate(() => window.embed.start());
-      await host.waitForFunction(() => window.rows.length >= 20, null, { timeout: 60000 });
-      const frame = host.frames().find((f) => f.url().includes('/embed.html'));
-      const frameRows = await frame.evaluate(() => window.gradlabLab.runs[0].run.rows);
-      assert.deepEqual(await host.evaluate(() => window.rows), frameRows);
-      // A bad parameter comes back as an error, and the embed keeps its config.
-      const err = await host.evaluate(() => window.embed.set('optim.lrr', 1).then(() => 'accepted', (e) => e.message));
-      assert.match(err, /unknown key optim\.lrr/);
-      await host.closeAll();
-
-      const foreign = await open(foreignHost.url + '/index.html#' + encodeURIComponent(JSON.stringify(config)));
-      await foreign.waitForFunction(() => document.querySelector('iframe'));
-      const foreignFrame = () => foreign.frames().find((f) => f.url().includes('/embed.html'));
-      await foreign.waitForFunction(() => true);
-      await new Promise((r) => setTimeout(r, 1500));
-      await foreignFrame().waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
-      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.getConfig(), 2500)), 'timeout');
-      assert.equal(await foreign.evaluate(() => window.withTimeout(window.embed.set('seed', 9), 2500)), 'timeout');
-      assert.equal(await foreignFrame().evaluate(() => window.gradlabLab.config.seed), config.seed);
-      await foreign.closeAll();
-    },
-  },
-  {
-    name: 'embed.html: controls list hides the other knobs; charts list picks the charts',
-    fn: async () => {
-      const page = await open(lab.url + '/embed.html#' + b64url(JSON.stringify(spiral())) + '&controls=optim.lr&charts=loss,sharpness&autorun=0');
-      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.config);
-      const fields = await page.$$eval('#fields .field', (fs) => fs.map((f) => f.dataset.path));
-      assert.deepEqual(fields.sort(), ['optim.lr', 'sweep'].sort());
-      assert.equal(await page.$$eval('.chart-card', (cs) => cs.length), 2);
-      assert.equal(await page.evaluate(() => window.gradlabLab.runs.length), 0);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-runs-'));
+      const fixture = (f) => fs.readFileSync(path.join(here, 'fixtures', f), 'utf8');
+      const cfgB = JSON.parse(fixture('spiral-config.json'));
+      cfgB.optim.lr = 0.05;
+      const sumB = Object.assign(JSON.parse(fixture('spiral-summary.json')), { eos_step: 999 });
+      for (const [name, cfg, sum] of [['run-a', fixture('spiral-config.json'), fixture('spiral-summary.json')], ['run-b', JSON.stringify(cfgB), JSON.stringify(sumB)]]) {
+        fs.mkdirSync(path.join(dir, 'runs', name), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'runs', name, 'metrics.jsonl'), fixture('spiral-metrics.jsonl'));
+        fs.writeFileSync(path.join(dir, 'runs', name, 'config.json'), cfg);
+        fs.writeFileSync(path.join(dir, 'runs', name, 'summary.json'), sum);
+      }
+      const page = await open(lab.url + '/viewer.html');
+      await page.setInputFiles('#folder-input', path.join(dir, 'runs'));
+      await page.waitForFunction(() => window.gradlabViewer.runs.length === 2);
+      const runs = await page.evaluate(() => window.gradlabViewer.runs.map((r) => ({ label: r.label, lr: r.config.optim.lr, eos: r.summary.eos_step })));
+      runs.sort((a, b) => b.lr - a.lr);
+      assert.deepEqual(runs, [
+        { label: 'edge_of_stability · mlp 64×64 · η = 0.2', lr: 0.2, eos: 220 },
+        { label: 'edge_of_stability · mlp 64×64 · η = 0.05', lr: 0.05, eos: 999 },
+      ]);
+      const lines = await page.$$eval('#status .status-line', (ls) => ls.map((l) => l.textContent));
+      assert.equal(lines.length, 2);
+      assert.match(lines.find((l) => /η = 0\.2:/.test(l)), /edge of stability reached at step 220/);
+      assert.match(lines.find((l) => /η = 0\.05:/.test(l)), /edge of stability reached at step 999/);
+      // Each run's own 2/η line on the sharpness chart (10 and 40).
+      const legend = await page.textContent('#chart-sharpness');
+      assert.match(legend, /η = 0\.2/);
+      assert.match(legend, /η = 0\.05/);
+      // A summary chosen as the config: a clear error, nothing replaced.
+      fs.writeFileSync(path.join(dir, 'config.json'), fixture('spiral-summary.json'));
+      await page.setInputFiles('#file-input', [path.join(here, 'fixtures', 'spiral-metrics.jsonl'), path.join(dir, 'config.json')]);
+      await page.waitForSelector('#error-banner:not([hidden])');
+      assert.match(await page.textContent('#error-banner'), /config\.json is a summary\.json .*not a config/);
+      assert.equal(await page.evaluate(() => window.gradlabViewer.runs.filter((r) => r.config).length), 2);
       assert.deepEqual(page.problems, []);
       await page.closeAll();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   },
   {

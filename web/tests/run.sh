@@ -4,7 +4,10 @@
 #   browser.mjs   every page in headless Chromium under a strict CSP (playwright-core)
 #   svm.mjs       the SVM margin lab (svm.html) the same way
 #   generalisation.mjs  the random-labels and double-descent pages the same way
-#   central-flow.mjs  the central-flow page the same way (and its rows against the native CLI)
+#   embed.mjs     the lab embedded in course pages on other origins (docs/embedding.md's examples,
+#                 web/examples/course-page.html, the message API, sizes, lazy starts)
+#   central-flow.mjs  the central-flow page the same way as browser.mjs (and its rows against the
+#                 native CLI)
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
 set -uo pipefail
@@ -27,7 +30,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser svm generalisation central-flow; do
+for suite in wasm-api browser embed svm generalisation central-flow; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
