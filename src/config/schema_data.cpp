@@ -12,7 +12,8 @@ std::vector<KeySpec> data_keys() {
   const std::vector<Json> kNotSynthetic =
       names({"fashion_mnist", "cifar10", "npy", "text", "points"});
   const std::vector<Json> generators = names({"gaussian_mixture", "linearly_separable", "two_moons",
-                                              "circles", "xor", "spiral", "teacher_mlp"});
+                                              "circles", "xor", "spiral", "teacher_mlp",
+                                              "gaussian_regression"});
   return {
       key("data.source", T::String, required, "where the examples come from")
           .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"}),
@@ -107,6 +108,9 @@ std::vector<KeySpec> data_keys() {
       key("data.dim", T::Int, 10, "input dimension")
           .at_least(1)
           .when("data.generator", {"teacher_mlp"}),
+      key("data.dim", T::Int, 8, "input dimension")
+          .at_least(1)
+          .when("data.generator", {"gaussian_regression"}),
       key("data.separation", T::Number, 4.0, "distance between neighbouring blob means")
           .at_least(0)
           .when("data.generator", {"gaussian_mixture"}),
@@ -139,7 +143,7 @@ std::vector<KeySpec> data_keys() {
           .when("data.generator", {"teacher_mlp"}),
       key("data.output_dim", T::Int, 1, "regression targets per example")
           .at_least(1)
-          .when("data.generator", {"teacher_mlp"}),
+          .when("data.generator", {"teacher_mlp", "gaussian_regression"}),
   };
 }
 

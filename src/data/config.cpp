@@ -42,7 +42,7 @@ const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy",
                                            "synthetic",     "text",    "points"};
 const std::vector<std::string> kGenerators = {
     "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
-    "spiral",           "teacher_mlp"};
+    "spiral",           "teacher_mlp",        "gaussian_regression"};
 const std::vector<std::string> kRandomizations = {"none", "labels", "shuffled_pixels",
                                                   "random_pixels", "gaussian"};
 const std::vector<std::string> kPreprocess = {"standardize", "center", "downsample2", "unit_norm"};
@@ -120,6 +120,9 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
       add({"widths", KeyKind::int_list, json::array({32}), false, 1, 0, {}});
       add(integer_key("output_dim", 1, 1));
       add(number_key("noise", 0.0, 0.0, kInf));
+    } else if (generator == "gaussian_regression") {
+      add(integer_key("dim", 8, 1));
+      add(integer_key("output_dim", 1, 1));
     }
   }
   return specs;
@@ -427,6 +430,7 @@ std::vector<std::pair<std::string, std::string>> synthetic_generators() {
       {"xor", "four 2-D blobs at (+-1, +-1), label = the XOR of the signs"},
       {"spiral", "num_classes interleaved spiral arms in 2-D"},
       {"teacher_mlp", "regression on N(0, I) inputs labelled by a random tanh MLP teacher"},
+      {"gaussian_regression", "regression on N(0, I) inputs with independent N(0, I) targets"},
   };
 }
 

@@ -176,6 +176,17 @@ Generator make_generator(const json& p, Rng& shared_rng) {
       }
       for (size_t o = 0; o < h.size(); ++o) y[o] = h[o] + noise * rng.normal();
     };
+  } else if (name == "gaussian_regression") {
+    // Pure-noise regression (the central flow's toy, Cohen et al. 2024): x ~ N(0, I_dim) and,
+    // independently, y ~ N(0, I_output_dim): a network can only fit it by memorising.
+    g.dim = p.at("dim").get<int64_t>();
+    g.num_classes = 0;
+    g.target_dim = p.at("output_dim").get<int64_t>();
+    const int64_t dim = g.dim, out = g.target_dim;
+    g.draw = [dim, out](Rng& rng, double* x, int64_t*, double* y) {
+      for (int64_t j = 0; j < dim; ++j) x[j] = rng.normal();
+      for (int64_t o = 0; o < out; ++o) y[o] = rng.normal();
+    };
   } else {
     fail<ConfigError>("data.generator: unknown generator \"", name, "\"");
   }

@@ -497,9 +497,8 @@ TEST_CASE("config: schema_json describes every key", "[config]") {
   CHECK(first["data.stride"]["default_from"] == "data.seq_len");
   CHECK(schema["exactly_one_of"] == Json::array({Json::array({"train.steps", "train.epochs"})}));
   CHECK(schema["sections"] ==
-        Json::array({"catapult", "data", "mode_connectivity", "model", "optim", "optim.schedule", "probe",
-                     "quadratic", "svm",
-                     "train"}));
+        Json::array({"catapult", "central_flow", "data", "mode_connectivity", "model", "optim",
+                     "optim.schedule", "probe", "quadratic", "svm", "train"}));
   CHECK(schema["keys"].size() == gradlab::config_schema().keys.size());
 }
 

@@ -66,6 +66,7 @@ const std::vector<GeneratorCase>& generator_cases() {
       {"xor", 2, 2, json::object()},
       {"spiral", 2, 5, {{"num_classes", 5}}},
       {"teacher_mlp", 4, 0, {{"dim", 4}, {"widths", {8, 6}}, {"output_dim", 3}}},
+      {"gaussian_regression", 5, 0, {{"dim", 5}, {"output_dim", 3}}},
   };
   return cases;
 }
@@ -120,6 +121,7 @@ TEST_CASE("data: synthetic data has the same bits on every build (fingerprints)"
       {"xor", 0x3cc828ccfb71cda1ULL},
       {"spiral", 0x76f592b0873abc8aULL},
       {"teacher_mlp", 0xec9e7932a190c08bULL},
+      {"gaussian_regression", 0x8f6b3e12c289fbb8ULL},
   };
   for (size_t i = 0; i < expected.size(); ++i) {
     const GeneratorCase& c = generator_cases()[i];

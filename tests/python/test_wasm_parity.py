@@ -27,6 +27,7 @@ Rows: whole runs of the catapult kind (uv and ReLU; plain double loops: equal to
 the sharpness from the Lanczos eigensolver may differ in its last bit) and of mode_connectivity
 (float64, equal to 1e-9 relative: the GEMMs sum in other orders) give the same metrics.jsonl rows
 natively and in WASM.
+A whole run: the central_flow kind's rows on its toy (equal to 1e-10 relative, see the test).
 
 The WASM CLI must be built: a missing one is a failure, not a skip (./lab test builds it first).
 It is $GRADLAB_WASM_CLI, default build/wasm/gradlab.js. Run alone:
@@ -212,6 +213,12 @@ class WasmParity(unittest.TestCase):
                                         "n_train": 40, "n_test": 10, "dim": 6, "widths": [8, 5],
                                         "output_dim": 2, "noise": 0.1})
 
+    def test_data_gaussian_regression(self):
+        self.check_data("gaussian_regression", {"source": "synthetic",
+                                                "generator": "gaussian_regression",
+                                                "n_train": 40, "n_test": 10, "dim": 8,
+                                                "output_dim": 2})
+
     def test_data_fashion_mnist_first(self):
         data = {"source": "fashion_mnist", "path": self.fashion, "n_train": 30, "n_test": 10,
                 "classes": [0, 3, 7], "preprocess": ["standardize"]}
@@ -377,6 +384,45 @@ class WasmParity(unittest.TestCase):
             "loss": "cross_entropy", "optim": {"type": "sgd", "lr": 0.1, "momentum": 0.9},
             "train": {"steps": 20, "batch_size": 20, "log_every": 5},
             "mode_connectivity": {"bend_steps": 10, "points": 5, "slice_points": 3}}, rel=1e-9)
+    # ---- a whole run ----------------------------------------------------------------------------
+
+    def test_central_flow_rows(self):
+        """experiments/central_flow/toy_mlp.json's test profile, 8 steps at η = 0.65 (2/η = 3.08
+        is below the initial sharpness 3.17, so the SDCP and the third derivatives run from step
+        0), through both CLIs: the same initial weights bit for bit (the kind's --save-params are
+        GD's), and the same rows. float64 rows agree to 1e-10 relative (5.5e-14 measured), not bit
+        for bit: the third derivatives, HVPs and Lanczos go through GEMMs (OpenBLAS natively, the
+        wasm_simd128 kernels in WASM) that sum in different orders."""
+        config = os.path.join(support.ROOT, "experiments", "central_flow", "toy_mlp.json")
+        dirs = {side: os.path.join(self.tmp, f"run-central-flow-{side}") for side in ("native", "wasm")}
+        args = ["--profile", "test", "--set", "train.steps=8", "--set",
+                "central_flow.refresh_every=3", "--set", "optim.lr=0.65", "--save-params", "0",
+                "--quiet"]
+        support.run_cli("run", config, "--out", dirs["native"], *args)
+        run_wasm("run", config, "--out", dirs["wasm"], *args)
+        self.assert_same_file(os.path.join(dirs["native"], "params-step0.safetensors"),
+                              os.path.join(dirs["wasm"], "params-step0.safetensors"),
+                              "central_flow initial parameters")
+        rows = {}
+        for side, d in dirs.items():
+            with open(os.path.join(d, "metrics.jsonl"), encoding="utf-8") as f:
+                rows[side] = [json.loads(line) for line in f]
+        self.assertEqual(len(rows["native"]), 8)
+        self.assertEqual(len(rows["wasm"]), 8)
+        self.assertTrue(all(r["cf_n_edge"] == 1 for r in rows["native"]), rows["native"])
+        worst = 0.0
+        for a, b in zip(rows["native"], rows["wasm"]):
+            a.pop("time_s", None)
+            b.pop("time_s", None)
+            self.assertEqual(sorted(a), sorted(b))
+            for key, x in a.items():
+                y = b[key]
+                xs, ys = (x, y) if isinstance(x, list) else ([x], [y])
+                self.assertEqual(len(xs), len(ys), key)
+                for u, v in zip(xs, ys):
+                    worst = max(worst, abs(u - v) / max(abs(u), abs(v), 1e-300))
+        print(f"  central_flow rows: worst relative difference {worst:.3g}")
+        self.assertLessEqual(worst, 1e-10)
 
 
 if __name__ == "__main__":

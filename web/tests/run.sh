@@ -7,6 +7,8 @@
 #   embed.mjs     the lab embedded in course pages on other origins (docs/embedding.md's examples,
 #                 web/examples/course-page.html, the message API, sizes, lazy starts)
 #   phenomena.mjs the catapult and mode-connectivity pages the same way
+#   central-flow.mjs  the central-flow page the same way as browser.mjs (and its rows against the
+#                 native CLI)
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
 set -uo pipefail
@@ -29,7 +31,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser embed svm generalisation phenomena; do
+for suite in wasm-api browser embed svm generalisation phenomena central-flow; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
