@@ -332,9 +332,11 @@ RunnerConfig runner_config(const Json& resolved) {
     return *value;
   };
   try {
-    return {read("train.log_time").get<bool>(), read("train.checkpoint_every").get<int64_t>()};
+    return {read("train.log_time").get<bool>(), read("train.checkpoint_every").get<int64_t>(),
+            read("train.checkpoint_seconds").get<double>()};
   } catch (const nlohmann::json::exception& e) {
-    fail<ConfigError>("train.log_time / train.checkpoint_every in the resolved config: ", e.what());
+    fail<ConfigError>("train.log_time / train.checkpoint_every / train.checkpoint_seconds in the "
+                      "resolved config: ", e.what());
   }
 }
 
