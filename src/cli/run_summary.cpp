@@ -38,6 +38,12 @@ std::string num(double v, int digits = 4) {
   return buf;
 }
 
+std::string ratio(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
 std::optional<double> number(const Json& j, const char* key) {
   const Json* v = at_path(j, key);
   if (!v || !v->is_number()) return std::nullopt;
@@ -85,8 +91,8 @@ void eos_lines(std::ostream& os, const Json& s, const std::vector<Json>& rows,
   const auto median = number(s, "post_eos_median_ratio");
   const auto mx = number(s, "post_eos_max_ratio");
   if (median) {
-    os << "  after settling: median sharpness / " << label << " = " << num(*median, 3);
-    if (mx) os << " (max " << num(*mx, 3) << ")";
+    os << "  after settling: median sharpness / " << label << " = " << ratio(*median);
+    if (mx) os << " (max " << ratio(*mx) << ")";
     os << (std::fabs(*median - 1) <= 0.1 ? " — it hovers at the edge\n" : "\n");
   } else {
     os << "  (too few probes after eos_step + probe.settle_steps for the settled ratio)\n";
