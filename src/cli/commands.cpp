@@ -164,8 +164,12 @@ std::string shell_word(const std::string& s) {
 std::string reproduce_command(const Args& a) {
   char exe[4096];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::string cmd = shell_word(n > 0 ? relative(std::string(exe, static_cast<size_t>(n))) : "gradlab");
-  if (cmd.find('/') == std::string::npos) cmd = "./" + cmd;
+  std::string cmd = "gradlab";  // no /proc (the WASM CLI under node): the command's name
+  if (n > 0) {
+    cmd = relative(std::string(exe, static_cast<size_t>(n)));
+    if (cmd.find('/') == std::string::npos) cmd = "./" + cmd;  // the binary in this folder
+    cmd = shell_word(cmd);
+  }
   cmd += " run " + shell_word(relative(a.config_path));
   if (!a.resolve.profile.empty()) cmd += " --profile " + shell_word(a.resolve.profile);
   for (const std::string& set : a.resolve.sets) cmd += " --set " + shell_word(set);
