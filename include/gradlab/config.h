@@ -73,7 +73,8 @@ struct KeySpec {
   Condition when;
   // The config block the key belongs to (the first part of its path): it applies only to
   // kinds that read that block (gradlab/kind.h). Empty: it applies to every kind (kind,
-  // seed, the runner's train.log_time and train.checkpoint_every, sweep, profiles).
+  // seed, the runner's train.log_time, train.checkpoint_every and train.checkpoint_seconds,
+  // sweep, profiles).
   std::string block;
 
   bool required() const { return default_value.is_null() && !optional && default_from.empty(); }

@@ -104,6 +104,7 @@ TrainConfig train_config(const nlohmann::json& resolved);
 struct RunnerConfig {
   bool log_time = false;
   int64_t checkpoint_every = 0;
+  double checkpoint_seconds = 0;  // wall time between checkpoints; 0 = none by time
 };
 RunnerConfig runner_config(const nlohmann::json& resolved);
 

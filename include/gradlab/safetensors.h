@@ -29,8 +29,12 @@ struct SafetensorsFile {
 // IOError naming the file and the problem (missing, truncated, bad header, bad dtype).
 SafetensorsFile load_safetensors(const std::string& path);
 
-// Write bytes to path atomically: path.tmp then rename (a crash leaves the old file).
+// Write bytes to path atomically and durably: path.tmp, fsync, rename, fsync of the folder (a
+// crash leaves the old file or the new one). IOError naming the file and errno's reason (e.g.
+// "No space left on device") on failure, with the temporary removed and path untouched.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+// fsync of the folder holding path (makes a rename or a new file's entry durable); best effort.
+void fsync_folder_of(const std::string& path);
 std::string read_file(const std::string& path);
 
 }  // namespace gradlab

@@ -12,6 +12,9 @@ int cmd_sweep(int argc, char** argv);
 int cmd_validate(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_report(int argc, char** argv);  // report.cpp
+// Writes DIR/report.html for a run or sweep folder (what `gradlab report DIR` does); returns
+// its path. IOError when DIR is not a run or sweep folder.
+std::string write_report(std::string dir);
 int cmd_data(int argc, char** argv);
 
 // Shared by the commands (commands.cpp).

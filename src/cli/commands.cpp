@@ -8,9 +8,11 @@
 #include <iostream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/sweep.h"
+#include "cli/run_summary.h"
 #include "gradlab/config.h"
 #include "gradlab/config_views.h"
 #include "gradlab/data.h"
@@ -137,7 +139,62 @@ void apply_thread_option(const std::optional<std::string>& option) {
   set_cpu_threads(threads);
 }
 
+namespace {
+
+const char* const kRunUsage =
+    "usage: gradlab run CONFIG.json [--set key.path=value]... [--profile NAME] [--out DIR]\n"
+    "                   [--resume] [--save-params 0,100,...] [--quiet] [--threads N]\n"
+    "  Runs one experiment into DIR (default runs/<config>-<time>/): config.json, metrics.jsonl,\n"
+    "  summary.json, report.html, checkpoint/ (every train.checkpoint_seconds, default 60 s).\n"
+    "  --resume continues a stopped run in DIR from its last checkpoint (docs/runner.md).\n\n";
+
+// A path relative to the working folder when it lies inside it (shorter to read and copy).
+std::string relative(const std::string& path) {
+  char cwd[4096];
+  if (path.empty() || path[0] != '/' || !::getcwd(cwd, sizeof cwd)) return path;
+  const std::string base = std::string(cwd) + "/";
+  return path.rfind(base, 0) == 0 ? path.substr(base.size()) : path;
+}
+
+// Single quotes for the shell when an argument needs them.
+std::string shell_word(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_-./=:,+@") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that repeats this run exactly: the same config, profile and --set values, and the
+// thread count (GEMM splits, hence the last bits, depend on it; gradlab/threads.h). Without
+// --out: it writes a new folder rather than over this one.
+std::string reproduce_command(const Args& a) {
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  std::string cmd = "gradlab";  // no /proc (the WASM CLI under node): the command's name
+  if (n > 0) {
+    cmd = relative(std::string(exe, static_cast<size_t>(n)));
+    if (cmd.find('/') == std::string::npos) cmd = "./" + cmd;  // the binary in this folder
+    cmd = shell_word(cmd);
+  }
+  cmd += " run " + shell_word(relative(a.config_path));
+  if (!a.resolve.profile.empty()) cmd += " --profile " + shell_word(a.resolve.profile);
+  for (const std::string& set : a.resolve.sets) cmd += " --set " + shell_word(set);
+  cmd += " --threads " + std::to_string(cpu_threads());
+  return cmd;
+}
+
+}  // namespace
+
+
 int cmd_run(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << kRunUsage;
+      print_example_configs(std::cout);
+      return 0;
+    }
   Args a = parse_args("run", argc, argv,
                       "--set --profile --out --resume --save-params --quiet --threads");
   apply_threads(a);
@@ -166,7 +223,14 @@ int cmd_run(int argc, char** argv) {
     run_info_end(a.out, info, "error", 2, e.what());
     throw;
   }
-  std::cout << summary.dump() << "\n";
+  // The report is a convenience: a failure to write it is said, and the run still counts.
+  std::string report;
+  try {
+    report = write_report(a.out);
+  } catch (const Error& e) {
+    std::cerr << "gradlab run: report.html not written: " << e.what() << "\n";
+  }
+  print_run_summary(std::cout, config, summary, a.out, report, reproduce_command(a));
   std::string status = summary.value("status", "");
   const int rc = status == "interrupted" ? 130 : 0;
   run_info_end(a.out, info, status, rc,

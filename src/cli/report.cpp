@@ -447,9 +447,7 @@ std::vector<std::string> sweep_run_ids(const std::string& dir) {
 
 }  // namespace
 
-int cmd_report(int argc, char** argv) {
-  if (argc != 2) fail<ConfigError>("expected one run folder: gradlab report RUN_DIR");
-  std::string dir = argv[1];
+std::string write_report(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (!is_dir(dir))
     fail<IOError>(dir, " is not a folder (expected the --out folder of gradlab run or sweep)");
@@ -466,7 +464,12 @@ int cmd_report(int argc, char** argv) {
     for (const std::string& id : ids) runs.push_back(load_run(dir + "/runs/" + id, id));
     write_file_atomic(out, sweep_page(dir, runs));
   }
-  std::cout << out << "\n";
+  return out;
+}
+
+int cmd_report(int argc, char** argv) {
+  if (argc != 2) fail<ConfigError>("expected one run folder: gradlab report RUN_DIR");
+  std::cout << write_report(argv[1]) << "\n";
   return 0;
 }
 

@@ -242,6 +242,10 @@ std::vector<KeySpec> train_keys() {
           "steps between checkpoints; 0 = only at the end and on interrupt")
           .at_least(0)
           .any_kind(),
+      key("train.checkpoint_seconds", T::Number, 60.0,
+          "wall-time seconds between checkpoints (a SIGKILL loses at most this much); 0 = off")
+          .at_least(0)
+          .any_kind(),
   };
 }
 

@@ -189,8 +189,8 @@ std::string schema_markdown() {
     md << "| `" << kind.name << "` | " << escape_cell(reads) << " | " << devices << " | "
        << escape_cell(kind.description) << " |\n";
   }
-  md << "\nEvery kind also reads `kind`, `seed`, `sweep`, `profiles`, `train.log_time` and "
-        "`train.checkpoint_every`.\n\n";
+  md << "\nEvery kind also reads `kind`, `seed`, `sweep`, `profiles`, `train.log_time`, "
+        "`train.checkpoint_every` and `train.checkpoint_seconds`.\n\n";
   for (const std::string& group : groups) {
     md << "### " << (group.empty() ? "Top level" : "`" + group + "`") << "\n\n"
        << "| key | accepts | default | applies when | meaning |\n"

@@ -311,6 +311,9 @@ TrainConfig train_config(const Json& resolved) {
   t.log_every = b.get<int64_t>("log_every");
   t.log_time = b.get<bool>("log_time");
   t.checkpoint_every = b.get<int64_t>("checkpoint_every");
+  // Read for its check (present, a number) like every key of the block; the runner takes its
+  // value from runner_config, which is what uses it.
+  (void)b.get<double>("checkpoint_seconds");
   // Keys of one kind: read where the schema applies them to this config's kind.
   if (config::applicable_spec(resolved, "train.fit_threshold") != nullptr)
     t.fit_threshold = b.get_optional<double>("fit_threshold");  // optional in the schema too
@@ -332,9 +335,11 @@ RunnerConfig runner_config(const Json& resolved) {
     return *value;
   };
   try {
-    return {read("train.log_time").get<bool>(), read("train.checkpoint_every").get<int64_t>()};
+    return {read("train.log_time").get<bool>(), read("train.checkpoint_every").get<int64_t>(),
+            read("train.checkpoint_seconds").get<double>()};
   } catch (const nlohmann::json::exception& e) {
-    fail<ConfigError>("train.log_time / train.checkpoint_every in the resolved config: ", e.what());
+    fail<ConfigError>("train.log_time / train.checkpoint_every / train.checkpoint_seconds in the "
+                      "resolved config: ", e.what());
   }
 }
 

@@ -2,8 +2,12 @@
 #include "gradlab/safetensors.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -27,16 +31,51 @@ void put_u64_le(std::string& out, uint64_t v) {
 
 // <cstdio> rather than <fstream> here: iostreams would weigh on the browser module, which
 // exports parameters through these two (gradlab/text.h).
+//
+// Crash safety (docs/runner.md): the bytes go to path.tmp, are fsync'ed, renamed over path and
+// the folder is fsync'ed, so after a crash or power loss path holds either the old or the new
+// contents, never a mix. A failed write (ENOSPC, EFBIG, EIO) removes the temporary file and
+// leaves path untouched; the error names the file and the system's reason.
 void write_file_atomic(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) fail<IOError>("cannot write ", tmp, " (does the folder exist and is it writable?)");
-    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-    if (std::fclose(f) != 0 || !written) fail<IOError>("failed writing ", tmp, " (disk full?)");
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    fail<IOError>("cannot write ", tmp, ": ", std::strerror(errno),
+                  " (does the folder exist and is it writable?)");
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  int err = ok ? 0 : errno;
+  if (ok && std::fflush(f) != 0) ok = false, err = errno;
+#if !defined(__EMSCRIPTEN__)
+  if (ok && ::fsync(::fileno(f)) != 0) ok = false, err = errno;
+#endif
+  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    fail<IOError>("failed writing ", path, ": ", std::strerror(err ? err : EIO),
+                  err == ENOSPC ? " (the disk is full; the previous file was left as it was)"
+                                : " (the previous file was left as it was)");
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    fail<IOError>("cannot rename ", tmp, " to ", path);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    std::remove(tmp.c_str());
+    fail<IOError>("cannot rename ", tmp, " to ", path, ": ", std::strerror(err));
+  }
+  fsync_folder_of(path);
+}
+
+void fsync_folder_of(const std::string& path) {
+#if !defined(__EMSCRIPTEN__)
+  // The rename is durable only once the folder's entry is on disk.
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);  // best effort: some file systems refuse fsync on folders
+    ::close(fd);
+  }
+#else
+  (void)path;
+#endif
 }
 
 std::string read_file(const std::string& path) {

@@ -5,21 +5,19 @@
 //   config.json          the resolved config (written first)
 //   metrics.jsonl        one row per logged step; flushed after every row
 //   summary.json         status, wall time, build id + the experiment's figures (atomic)
-//   checkpoint/state.safetensors + checkpoint/state.json   (atomic, state.json last)
+//   checkpoint/state-{N}.safetensors + checkpoint/state.json (atomic + fsync, state.json
+//                        last; every train.checkpoint_every steps, every
+//                        train.checkpoint_seconds of wall time, at the end, on SIGINT)
 //   params-step{N}.safetensors on request
-// A checkpoint records how many metrics rows existed when it was taken; resuming
-// truncates metrics.jsonl back to that many rows and continues from the saved state,
-// so the final files equal those of an uninterrupted run.
+// A checkpoint records how many metrics rows existed when it was taken (they are fsync'ed
+// first); resuming truncates metrics.jsonl back to that many rows and continues from the
+// saved state, so the final files equal those of an uninterrupted run (src/runner/run_files.h).
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "gradlab/backend.h"
 #include "gradlab/blas_info.h"
@@ -27,112 +25,27 @@
 #include "gradlab/experiment.h"
 #include "gradlab/text.h"
 #include "gradlab/threads.h"
+#include "runner/progress.h"
+#include "runner/run_files.h"
 
 namespace gradlab {
 
 namespace {
+using namespace runner_detail;
 std::atomic<bool> g_stop{false};
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    if (!exists(cur) && ::mkdir(cur.c_str(), 0755) != 0 && !exists(cur))
-      fail<IOError>("cannot create folder ", cur);
-  }
-}
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line))
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
-// Progress on stderr: a redrawn bar on a terminal, a plain line every ~5 s otherwise.
-class Progress {
- public:
-  Progress(bool enabled, int64_t total) : enabled_(enabled), total_(total), tty_(::isatty(2)) {}
-  void update(int64_t step, const Json* row, bool force = false) {
-    if (!enabled_) return;
-    if (row) remember(*row);
-    auto now = std::chrono::steady_clock::now();
-    double since = std::chrono::duration<double>(now - last_).count();
-    if (!force && since < (tty_ ? 0.1 : 5.0)) return;
-    last_ = now;
-    double elapsed = std::chrono::duration<double>(now - start_).count();
-    double rate = elapsed > 0 ? (step - first_) / elapsed : 0;
-    double eta = rate > 0 ? (total_ - step) / rate : 0;
-    // Before the first logged row (and on resume, before the kept rows were seen) the loss is
-    // not known: say so, rather than print a NaN that reads like a diverged run.
-    char loss[32] = "-";
-    if (have_loss_) std::snprintf(loss, sizeof loss, "%.6g", loss_);
-    char buf[256];
-    if (tty_) {
-      int width = 30;
-      int filled = total_ > 0 ? static_cast<int>(width * step / total_) : width;
-      std::string bar(filled, '#');
-      bar += std::string(width - filled, '.');
-      std::snprintf(buf, sizeof buf, "\r[%s] %lld/%lld  %.1f steps/s  ETA %.0fs  loss %s   ",
-                    bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), rate,
-                    eta, loss);
-      std::cerr << buf << std::flush;
-    } else {
-      std::snprintf(buf, sizeof buf, "step %lld/%lld  %.1f steps/s  ETA %.0fs  loss %s\n",
-                    static_cast<long long>(step), static_cast<long long>(total_), rate, eta, loss);
-      std::cerr << buf << std::flush;
-    }
-  }
-  void finish() {
-    if (enabled_ && tty_) std::cerr << "\n";
-  }
-  void set_first(int64_t s) { first_ = s; }
-  void remember(const Json& row) {
-    auto it = row.find("loss");
-    if (it == row.end()) return;
-    loss_ = it->is_number() ? it->get<double>() : NAN;  // a NaN loss is written as null
-    have_loss_ = true;
-  }
-
- private:
-  bool enabled_;
-  int64_t total_;
-  bool tty_;
-  int64_t first_ = 0;
-  double loss_ = 0;
-  bool have_loss_ = false;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
-};
 
 void write_json_atomic(const std::string& path, const Json& j) {
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
-void save_checkpoint(const Experiment& exp, const std::string& dir, size_t rows,
-                     double wall_before) {
-  make_dirs(dir);
-  NamedTensors tensors;
-  Json state = Json::object();
-  exp.save_state(tensors, state);
-  save_safetensors(dir + "/state.safetensors", tensors);
-  Json meta = {{"steps_done", exp.steps_done()},
-               {"metrics_rows", rows},
-               {"wall_time_s", wall_before},
-               {"experiment", state}};
-  // state.json last: a checkpoint is valid only once it points at a complete tensor file.
-  write_json_atomic(dir + "/state.json", meta);
+// How the progress line names the threshold: GD's is 2/η (Cohen et al. 2021).
+std::string threshold_label(const Json& config) {
+  try {
+    // Kinds without an optimizer (svm, quadratic eigen runs) have no optim block to read.
+    if (config.contains("optim") && optim_config(config).type == OptimizerType::Gd) return "2/η";
+  } catch (const std::exception&) {
+  }
+  return "threshold";
 }
 }  // namespace
 
@@ -172,43 +85,56 @@ Json run_experiment(const Json& config, const RunOptions& options) {
   const RunnerConfig runner = runner_config(config);
   const bool log_time = runner.log_time;
   const int64_t checkpoint_every = runner.checkpoint_every;
+  const double checkpoint_seconds = runner.checkpoint_seconds;
 
-  if (options.resume) {
-    if (!exists(ckpt_dir + "/state.json"))
-      fail<IOError>("--resume: no checkpoint in ", ckpt_dir,
-                    " (the run never reached train.checkpoint_every, or the folder is wrong)");
-    Json saved_config = Json::parse(read_file(out + "/config.json"));
-    if (saved_config != config)
-      fail<ConfigError>("--resume: the config differs from ", out,
-                        "/config.json; resume with the same config and --set values");
-    Json meta = Json::parse(read_file(ckpt_dir + "/state.json"));
-    SafetensorsFile tensors = load_safetensors(ckpt_dir + "/state.safetensors");
-    exp->load_state(tensors, meta["experiment"]);
-    wall_before = meta["wall_time_s"].get<double>();
-    size_t keep = meta["metrics_rows"].get<size_t>();
-    std::vector<std::string> lines = read_lines(metrics_path);
-    if (lines.size() < keep)
-      fail<IOError>(metrics_path, " has ", lines.size(), " rows but the checkpoint expects ", keep);
-    std::string kept;
-    for (size_t i = 0; i < keep; ++i) {
-      rows.push_back(Json::parse(lines[i]));
-      kept += lines[i] + "\n";
+  bool resume = options.resume;
+  if (resume && path_exists(out + "/config.json")) {
+    Json saved_config;
+    try {
+      saved_config = Json::parse(read_file(out + "/config.json"));
+    } catch (const Json::exception& e) {
+      fail<IOError>("--resume: ", out, "/config.json is not valid JSON (", e.what(), ")");
     }
-    write_file_atomic(metrics_path, kept);
+    const std::vector<std::string> diff = config_differences(config, saved_config);
+    if (!diff.empty()) {
+      std::string keys;
+      for (const std::string& d : diff) keys += (keys.empty() ? "" : "; ") + d;
+      fail<ConfigError>("--resume: the config differs from ", out, "/config.json in ", keys,
+                        " — resume with the same config and --set values, or use another --out");
+    }
+  }
+  if (resume && !path_exists(ckpt_dir + "/state.json")) {
+    // Killed before its first checkpoint (or never started): nothing to continue from.
+    std::cerr << "gradlab: --resume: no checkpoint in " << ckpt_dir
+              << " yet; starting from step 0\n";
+    resume = false;
+  }
+  int64_t kept_rows = 0;
+  if (resume) {
+    const CheckpointInfo info = load_checkpoint(*exp, ckpt_dir);
+    wall_before = info.wall_time_s;
+    rows = truncate_metrics(metrics_path, info.metrics_rows);
+    kept_rows = info.metrics_rows;
   } else {
     write_json_atomic(out + "/config.json", config);
     write_file_atomic(metrics_path, "");
-    if (exists(ckpt_dir + "/state.json")) std::remove((ckpt_dir + "/state.json").c_str());
+    if (path_exists(ckpt_dir + "/state.json")) std::remove((ckpt_dir + "/state.json").c_str());
   }
 
-  std::ofstream metrics(metrics_path, std::ios::app);
-  if (!metrics) fail<IOError>("cannot append to ", metrics_path);
-  Progress progress(options.progress, exp->total_steps());
+  MetricsFile metrics(metrics_path);
+  metrics.set_rows(kept_rows);
+  Progress progress(options.progress, exp->total_steps(), threshold_label(config));
   progress.set_first(exp->steps_done());
-  if (!rows.empty()) progress.remember(rows.back());
+  for (const Json& r : rows) progress.remember(r);
   auto t0 = std::chrono::steady_clock::now();
   auto wall = [&] {
     return wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto last_checkpoint = t0;
+  auto checkpoint = [&] {
+    metrics.sync();  // the rows it counts are on disk before it is
+    save_checkpoint(*exp, ckpt_dir, static_cast<int64_t>(rows.size()), wall());
+    last_checkpoint = std::chrono::steady_clock::now();
   };
   std::string status = "completed";
   while (!exp->done()) {
@@ -225,14 +151,20 @@ Json run_experiment(const Json& config, const RunOptions& options) {
     std::optional<Json> row = exp->step();
     if (row && log_time) (*row)["time_s"] = wall();
     if (row) {
-      metrics << row->dump() << "\n";
-      metrics.flush();
+      metrics.append(row->dump());
       rows.push_back(*row);
       if (options.on_row) options.on_row(*row);
     }
     progress.update(exp->steps_done(), row ? &*row : nullptr);
-    if (checkpoint_every > 0 && exp->steps_done() % checkpoint_every == 0 && !exp->done())
-      save_checkpoint(*exp, ckpt_dir, rows.size(), wall());
+    if (exp->done()) continue;
+    // Checkpoints by step count and by wall time; taking one reads the state and changes
+    // nothing, so when they are taken does not change the run's numbers.
+    const bool by_steps = checkpoint_every > 0 && exp->steps_done() % checkpoint_every == 0;
+    const bool by_time =
+        checkpoint_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
+            checkpoint_seconds;
+    if (by_steps || by_time) checkpoint();
   }
   progress.update(exp->steps_done(), nullptr, true);
   progress.finish();
@@ -241,7 +173,7 @@ Json run_experiment(const Json& config, const RunOptions& options) {
     if (want == exp->steps_done() && status == "completed")
       save_safetensors(out + "/params-step" + std::to_string(want) + ".safetensors",
                        exp->named_params(), exp->params_metadata());
-  save_checkpoint(*exp, ckpt_dir, rows.size(), wall());
+  checkpoint();
 
   Json summary = exp->summary(rows);
   summary["status"] = status;
