@@ -166,7 +166,7 @@ const char* const kPage = R"json({
     {"id": "loss", "title": "Loss: train (solid) and test (dashed)", "x": "step", "log_x": true,
      "y": ["loss", "test_loss"], "y_labels": ["train", "test"], "y_label": "loss", "log_y": true},
     {"id": "fourier", "title": "Embedding's Fourier spectrum (share of its norm² per frequency)",
-     "bar": "fourier", "x_label": "frequency k", "y_label": "share of ‖W‖²"},
+     "spectrum": "fourier", "x_label": "frequency k", "y_label": "share of ‖W‖²"},
     {"id": "param_norm", "title": "Parameter norm", "x": "step", "log_x": true,
      "y": ["param_norm"], "y_label": "‖θ‖"}
   ]
