@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "gradlab/autograd.h"
 #include "gradlab/config.h"
 #include "gradlab/data.h"
 #include "gradlab/experiment.h"
