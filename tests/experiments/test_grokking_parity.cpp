@@ -5,9 +5,10 @@
 //   grokking: the browser setting (p = 31, quadratic MLP, AdamW wd 1) memorises and then
 //     generalises with generalize_step ≥ 2 × memorize_step; with weight decay 0 it does not
 //     generalise within the same steps.
-//   sparse_parity: n = 20, k = 3 is solved; accuracy is at chance on a plateau and rises to
-//     0.99 within a window ≤ 20% of solve_step; the hidden-progress ratio rises monotonically
-//     through the plateau (tolerance below); the sweep summary's log-log slope.
+//   sparse_parity: n = 20, k = 3 is solved; accuracy is at chance on a plateau (≥ 60% of the
+//     time to solve) and rises from its last chance reading to 0.99 within a window ≤ 20% of
+//     solve_step; the hidden-progress ratio rises monotonically through the plateau (tolerance
+//     below); the sweep summary's log-log slope.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
@@ -165,17 +166,22 @@ TEST_CASE("sparse parity n=20 k=3: plateau at chance, sharp rise, hidden progres
   REQUIRE(s["solve_step"].is_number());
   REQUIRE(s["rise_start"].is_number());
   const double solve = s["solve_step"].get<double>(), rise = s["rise_start"].get<double>();
+  CHECK(rise < solve);
+  // From the last reading at chance to 99%: within 20% of solve_step.
   CHECK(s["rise_fraction"].get<double>() <= 0.2);
-  // The plateau: every logged accuracy up to the rise at chance (1000 fresh points: ±0.016).
+  // The plateau at chance (< 0.55 on 1000 fresh points, chance ± 0.016) lasts most of the time
+  // to solve: at least 60% of it.
+  const double leave = s["leave_chance_step"].get<double>();
+  CHECK(leave >= 0.6 * solve);
   std::vector<double> ratio;
   for (const Json& r : run.rows) {
-    if (r["step"].get<double>() > rise) break;
-    CHECK(r["test_acc"].get<double>() < 0.6);
+    if (r["step"].get<double>() >= leave) break;
+    CHECK(r["test_acc"].get<double>() < 0.55);
     ratio.push_back(r["secret_weight_ratio"].get<double>());
   }
   REQUIRE(ratio.size() >= 20);
   // Hidden progress: the ratio, smoothed over 5 logged rows, never falls more than 0.5% below
-  // its running maximum on the plateau, and has risen by at least 5% when the rise starts.
+  // its running maximum on the plateau, and has risen by at least 3% when the plateau ends.
   std::vector<double> smooth;
   for (size_t i = 0; i + 5 <= ratio.size(); ++i) {
     double m = 0;
@@ -187,7 +193,7 @@ TEST_CASE("sparse parity n=20 k=3: plateau at chance, sharp rise, hidden progres
     CHECK(v >= best * 0.995);
     best = std::max(best, v);
   }
-  CHECK(smooth.back() >= 1.05 * smooth.front());
+  CHECK(smooth.back() >= 1.03 * smooth.front());
   CHECK(solve <= 800);
 }
 

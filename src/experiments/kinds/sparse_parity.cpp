@@ -16,9 +16,11 @@
 // and grows through the plateau, before the loss moves (Barak et al., Fig. 3's measure of the
 // same kind).
 //
-// Summary: solve_step (first logged step with test_acc ≥ 0.99), rise_start (the last logged
-// step before it whose test_acc was < 0.55, the end of the chance plateau), rise_fraction =
-// (solve_step − rise_start) / solve_step, the secret, and n_bits / k for the sweep. The
+// Summary: solve_step (first logged step with test_acc ≥ 0.99); leave_chance_step (the first
+// logged step with test_acc ≥ 0.55: the plateau at chance is everything before it); rise_start
+// (the last logged step before solve_step whose test_acc was still < 0.55 — SGD's accuracy
+// wobbles back to chance a few times after first leaving it) and rise_fraction =
+// (solve_step − rise_start) / solve_step; the secret, and n_bits / k for the sweep. The
 // sweep summary fits log solve_step = a + b log n over the sweep's solved points (slope b).
 #include <algorithm>
 #include <cmath>
@@ -87,7 +89,7 @@ void add_row_keys(const TrainingExperiment& e, Json& row) {
 }
 
 void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Json& s) {
-  Json solve = nullptr, rise = nullptr;
+  Json solve = nullptr, rise = nullptr, leave = nullptr;
   for (const Json& r : rows) {
     if (!r.contains("test_acc")) continue;
     if (r["test_acc"].get<double>() >= kSolved) {
@@ -95,8 +97,10 @@ void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Jso
       break;
     }
     if (r["test_acc"].get<double>() < kChance) rise = r["step"];
+    if (r["test_acc"].get<double>() >= kChance && leave.is_null()) leave = r["step"];
   }
   s["solve_step"] = solve;
+  s["leave_chance_step"] = leave.is_null() ? solve : leave;
   s["rise_start"] = rise;
   s["rise_fraction"] =
       solve.is_null() || rise.is_null() || solve.get<int64_t>() == 0
