@@ -222,7 +222,7 @@ class RunnerTest(unittest.TestCase):
                        listed.split("experiment kinds:\n")[1].split("models:")[0].splitlines()]
         self.assertIn("edge_of_stability", implemented)
         with scratch_dir() as d:
-            for kind in ("grokking", "central_flow", "mode_connectivity", "nonsense"):
+            for kind in ("lottery_ticket", "central_flow", "mode_connectivity", "nonsense"):
                 cfg = write(os.path.join(d, "k.json"), {"kind": kind})
                 for cmd in ("validate", "run"):
                     args = (cmd, cfg) if cmd == "validate" else (cmd, cfg, "--out", d + "/r")
