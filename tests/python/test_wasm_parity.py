@@ -179,7 +179,7 @@ class WasmParity(unittest.TestCase):
     def check_rows(self, name, config, rel=1e-3):
         """The same config trained by both builds gives the same metrics rows: the same keys in
         every row and the same values (rel: float32 sums in another order, OpenBLAS against the
-        WASM GEMM), arrays compared entry by entry."""
+        WASM GEMM; accuracies to two examples in 100), arrays compared entry by entry."""
         config = dict(config, train=dict(config["train"], log_time=False))
         path = self.write_config(config)
         dirs = {side: os.path.join(self.tmp, f"rows-{name}-{side}") for side in ("native", "wasm")}
@@ -198,7 +198,9 @@ class WasmParity(unittest.TestCase):
                 pairs = zip(va, vb) if isinstance(va, list) else [(va, vb)]
                 for x, y in pairs:
                     if isinstance(x, (int, float)) and not isinstance(x, bool):
-                        self.assertLessEqual(abs(x - y), rel * max(1.0, abs(x)),
+                        # An accuracy may differ by an example whose margin is within rounding.
+                        tol = 0.021 if key.endswith("_acc") else rel * max(1.0, abs(x))
+                        self.assertLessEqual(abs(x - y), tol,
                                              f"{name}: {key} at step {a['step']}: {x} vs {y}")
                     else:
                         self.assertEqual(x, y, f"{name}: {key} at step {a['step']}")
