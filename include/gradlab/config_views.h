@@ -147,7 +147,8 @@ QuadraticConfig quadratic_config(const nlohmann::json& resolved);
 enum class ModelType { Mlp, Cnn, Vit, TransformerLm, Lstm, Linear, RandomFeatures };
 const char* model_type_name(ModelType type);
 
-enum class Activation { Relu, Tanh, Elu, Gelu, Silu, Softplus, Identity };
+// Quadratic: x ↦ x², the activation of Gromov 2023's grokking MLP.
+enum class Activation { Relu, Tanh, Elu, Gelu, Silu, Softplus, Identity, Quadratic };
 // "relu" → Activation::Relu; ConfigError naming model.activation otherwise.
 Activation parse_activation(const std::string& name);
 

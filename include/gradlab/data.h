@@ -23,6 +23,8 @@
 
 namespace gradlab {
 
+class Rng;
+
 // One split. Example i's input is x[i * input_size, (i + 1) * input_size).
 struct DataSplit {
   std::vector<double> x;        // [n, *input_shape] row-major
@@ -55,6 +57,8 @@ struct Dataset {
   std::vector<int64_t> noisy_indices;
   // Text: one UTF-8 encoded character per token id (vocabulary[id]); empty otherwise.
   std::vector<std::string> vocabulary;
+  // sparse_parity: the k secret coordinates (ascending) whose product is the label.
+  std::vector<int64_t> secret;
   // One line for logs and the UI, e.g.
   // "fashion_mnist: 2000 train / 1000 test, classes [0, 1, 2, 3], input [1, 28, 28], standardize".
   std::string description;
@@ -82,6 +86,14 @@ Dataset load_dataset(const nlohmann::json& data, uint64_t seed,
 // the data itself (class ids that exist, regression vs classes) is checked on loading.
 nlohmann::json resolve_data_config(const nlohmann::json& data,
                                    LabelValues labels = LabelValues::ClassIds);
+
+// sparse_parity (src/data/algorithmic.cpp): the secret, the first k of a permutation of
+// 0..n_bits−1 drawn from `rng`, sorted; and `count` examples x ∈ {−1, +1}^n_bits (uniform,
+// one rng.below(2) per coordinate, row-major into x) with label 1 where ∏_{i∈secret} x_i = +1
+// and 0 where it is −1. The data source and the kind's online batches share them.
+std::vector<int64_t> sparse_parity_secret(int64_t n_bits, int64_t k, Rng& rng);
+void sparse_parity_sample(int64_t n_bits, const std::vector<int64_t>& secret, int64_t count,
+                          Rng& rng, std::vector<double>& x, std::vector<int64_t>& labels);
 
 // (name, one-line description) of each data source and each synthetic generator, for
 // `gradlab list` and the UI.

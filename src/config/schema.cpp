@@ -31,7 +31,7 @@ std::vector<Json> kind_names() {
 }
 
 const std::vector<Json> kActivations =
-    names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity"});
+    names({"relu", "tanh", "elu", "gelu", "silu", "softplus", "identity", "quadratic"});
 // normalized_gd: w ← w − η∇L/‖∇L‖, ‖∇L‖ over all parameters together (src/optim).
 const std::vector<Json> kAllOptimizers =
     names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",

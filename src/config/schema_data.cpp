@@ -10,13 +10,15 @@ namespace gradlab::config::schema_tables {
 
 std::vector<KeySpec> data_keys() {
   const std::vector<Json> kNotSynthetic =
-      names({"fashion_mnist", "cifar10", "npy", "text", "points"});
+      names({"fashion_mnist", "cifar10", "npy", "text", "points", "modular"});
+  const std::vector<Json> kDrawn = names({"synthetic", "sparse_parity"});
   const std::vector<Json> generators = names({"gaussian_mixture", "linearly_separable", "two_moons",
                                               "circles", "xor", "spiral", "teacher_mlp",
                                               "gaussian_regression"});
   return {
       key("data.source", T::String, required, "where the examples come from")
-          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points"}),
+          .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points", "modular",
+                   "sparse_parity"}),
       key("data.seed", T::Int, required,
           "seed for the data alone (subset, noise, generator); absent: the experiment seed")
           .at_least(0)
@@ -30,14 +32,14 @@ std::vector<KeySpec> data_keys() {
           .when("data.source", kNotSynthetic),
       key("data.n_train", T::Int, required, "training examples to generate")
           .at_least(0)
-          .when("data.source", {"synthetic"}),
+          .when("data.source", kDrawn),
       key("data.n_test", T::IntOrString, "all", "test examples: the first n (or \"all\")")
           .one_of({"all"})
           .at_least(0)
           .when("data.source", kNotSynthetic),
       key("data.n_test", T::Int, 0, "test examples to generate")
           .at_least(0)
-          .when("data.source", {"synthetic"}),
+          .when("data.source", kDrawn),
       key("data.classes", T::IntListOrString, "all",
           "class ids to keep, in label order (label 0 is the first listed); \"all\" keeps all")
           .one_of({"all"})
@@ -95,6 +97,24 @@ std::vector<KeySpec> data_keys() {
       key("data.test_fraction", T::Number, 0.1, "the last fraction of the text held out as test")
           .in(0, 0.9)
           .when("data.source", {"text"}),
+      // The algorithmic sets (src/data/algorithmic.cpp, docs/data.md).
+      key("data.p", T::Int, 97, "the prime modulus: inputs are residues 0..p-1, p classes")
+          .at_least(2)
+          .when("data.source", {"modular"}),
+      key("data.op", T::String, "add",
+          "the operation: (a + b), (a - b), (a * b) or (a / b) mod p (div leaves out b = 0)")
+          .one_of({"add", "sub", "mul", "div"})
+          .when("data.source", {"modular"}),
+      key("data.train_fraction", T::Number, 0.5,
+          "fraction of all pairs in the training split (a seeded choice); the rest is the test set")
+          .in(0, 1)
+          .when("data.source", {"modular"}),
+      key("data.n_bits", T::Int, 20, "input dimension n: x uniform in {-1, +1}^n")
+          .at_least(1)
+          .when("data.source", {"sparse_parity"}),
+      key("data.k", T::Int, 3, "the parity's order: y is the product of k secret coordinates")
+          .at_least(1)
+          .when("data.source", {"sparse_parity"}),
       // Synthetic generators' own knobs (defaults differ per generator).
       key("data.num_classes", T::Int, 2, "number of Gaussian blobs (classes)")
           .at_least(2)

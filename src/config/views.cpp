@@ -100,7 +100,7 @@ constexpr std::pair<const char*, ModelType> kModels[] = {
 constexpr std::pair<const char*, Activation> kActivations[] = {
     {"relu", Activation::Relu}, {"tanh", Activation::Tanh},         {"elu", Activation::Elu},
     {"gelu", Activation::Gelu}, {"silu", Activation::Silu},         {"softplus", Activation::Softplus},
-    {"identity", Activation::Identity}};
+    {"identity", Activation::Identity}, {"quadratic", Activation::Quadratic}};
 
 ScheduleConfig read_schedule(const Block& optim) {
   ScheduleConfig s;

@@ -38,8 +38,8 @@ struct KeySpec {
   std::vector<std::string> choices;
 };
 
-const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy",
-                                           "synthetic",     "text",    "points"};
+const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy",     "synthetic",
+                                           "text",          "points",  "modular", "sparse_parity"};
 const std::vector<std::string> kGenerators = {
     "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
     "spiral",           "teacher_mlp",        "gaussian_regression"};
@@ -59,7 +59,8 @@ KeySpec number_key(const char* name, double def, double min, double max) {
 // Every key valid for this source (and generator), common keys first.
 std::vector<KeySpec> key_specs(const std::string& source, const std::string& generator,
                                LabelValues labels = LabelValues::ClassIds) {
-  const bool synthetic = source == "synthetic";
+  // Drawn examples (no fixed size): n_train is required and n_test a number.
+  const bool synthetic = source == "synthetic" || source == "sparse_parity";
   std::vector<KeySpec> specs = {
       {"source", KeyKind::choice, nullptr, true, 0, 0, kSources},
       {"seed", KeyKind::integer, nullptr, false, 0, 0, {}},
@@ -93,6 +94,13 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
     add({"seq_len", KeyKind::integer, nullptr, true, 1, 0, {}});
     add(integer_key("stride", nullptr, 1));  // default: seq_len (filled in by resolve)
     add(number_key("test_fraction", 0.1, 0.0, 0.9));
+  } else if (source == "modular") {
+    add(integer_key("p", 97, 2));
+    add({"op", KeyKind::choice, "add", false, 0, 0, {"add", "sub", "mul", "div"}});
+    add(number_key("train_fraction", 0.5, 0.0, 1.0));
+  } else if (source == "sparse_parity") {
+    add(integer_key("n_bits", 20, 1));
+    add(integer_key("k", 3, 1));
   } else if (synthetic) {
     add({"generator", KeyKind::choice, nullptr, true, 0, 0, kGenerators});
     if (generator == "gaussian_mixture") {
@@ -274,6 +282,7 @@ json resolve_data_config_impl(const json& data, LabelValues labels) {
                     .get<std::string>();
   }
   const std::vector<KeySpec> specs = key_specs(source, generator, labels);
+  const bool synthetic_source = source == "synthetic" || source == "sparse_parity";
   const std::string context =
       "source " + source + (generator.empty() ? "" : " (generator " + generator + ")");
 
@@ -308,11 +317,11 @@ json resolve_data_config_impl(const json& data, LabelValues labels) {
   if (source == "npy" && resolved.contains("x_test") != resolved.contains("y_test")) {
     fail<ConfigError>("data.x_test and data.y_test go together: give both or neither");
   }
-  if (source == "synthetic" && resolved["n_test"].is_string()) {
-    fail<ConfigError>("data.n_test: synthetic data has no fixed size; give a number, got \"all\"");
+  if (synthetic_source && resolved["n_test"].is_string()) {
+    fail<ConfigError>("data.n_test: ", source, " data has no fixed size; give a number, got \"all\"");
   }
-  if (source == "synthetic" && resolved["n_train"].is_string()) {
-    fail<ConfigError>("data.n_train: synthetic data has no fixed size; give a number, got \"all\"");
+  if (synthetic_source && resolved["n_train"].is_string()) {
+    fail<ConfigError>("data.n_train: ", source, " data has no fixed size; give a number, got \"all\"");
   }
   if (resolved["randomize"] == "labels" && resolved["label_noise"].get<double>() > 0.0) {
     fail<ConfigError>(
@@ -323,6 +332,14 @@ json resolve_data_config_impl(const json& data, LabelValues labels) {
     fail<ConfigError>("data.labels has ", resolved["labels"].size(),
                       " entries but data.points has ", resolved["points"].size(),
                       " rows: give one class id per point");
+  }
+  if (source == "modular" || source == "sparse_parity") {
+    const char* fixed[] = {"classes", "label_noise", "randomize", "preprocess"};
+    const json defaults[] = {"all", 0.0, "none", json::array()};
+    for (int i = 0; i < 4; ++i)
+      if (resolved[fixed[i]] != defaults[i])
+        fail<ConfigError>("data.", fixed[i], ": not supported for source ", source,
+                          " (an exact algorithmic data set), got ", resolved[fixed[i]].dump());
   }
   if (source == "synthetic" && resolved["classes"] != "all") {
     fail<ConfigError>(
@@ -418,6 +435,8 @@ std::vector<std::pair<std::string, std::string>> data_sources() {
       {"synthetic", "a seeded generator (data.generator): mixtures, moons, spirals, teachers"},
       {"text", "a text file at data.path, character level, windows of data.seq_len tokens"},
       {"points", "inline inputs data.points ([[x1, x2], ...]) with class ids data.labels"},
+      {"modular", "all pairs (a, b) mod a prime data.p labelled (a op b) mod p, one-hot inputs"},
+      {"sparse_parity", "x uniform in {-1,+1}^n_bits, label the parity of k secret coordinates"},
   };
 }
 

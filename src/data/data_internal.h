@@ -72,6 +72,7 @@ struct SourceData {
   std::vector<std::string> class_names;  // indexed by original class id, may be empty
   std::vector<std::string> vocabulary;   // text only
   std::string details;                   // extra description text, e.g. "generator two_moons"
+  std::vector<int64_t> secret;           // sparse_parity: the coordinates of the parity
 };
 
 // Sources. `rng` is the data generator stream (synthetic only).
@@ -81,6 +82,9 @@ SourceData load_npy_source(const DataConfig& config);
 SourceData generate_synthetic(const DataConfig& config, Rng& rng);
 SourceData load_text(const DataConfig& config);
 SourceData load_points(const DataConfig& config);
+// algorithmic.cpp: the modular-arithmetic table and sparse parities (`rng`: the generator stream).
+SourceData generate_modular(const DataConfig& config, Rng& rng);
+SourceData generate_sparse_parity(const DataConfig& config, Rng& rng);
 
 // ---- transforms (transforms.cpp) -------------------------------------------------------------
 

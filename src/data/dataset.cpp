@@ -175,6 +175,8 @@ SourceData read_source(const DataConfig& config, Rng& rng) {
   if (config.source == "synthetic") return generate_synthetic(config, rng);
   if (config.source == "text") return load_text(config);
   if (config.source == "points") return load_points(config);
+  if (config.source == "modular") return generate_modular(config, rng);
+  if (config.source == "sparse_parity") return generate_sparse_parity(config, rng);
   fail<ConfigError>("data.source: unknown source \"", config.source, "\"");
 }
 
@@ -196,6 +198,7 @@ Dataset load_dataset(const nlohmann::json& data_block, uint64_t seed, LabelValue
   ds.target_dim = source.target_dim;
   ds.targets = config.targets;
   ds.vocabulary = source.vocabulary;
+  ds.secret = source.secret;
   std::vector<int64_t> label_of_class;  // original class id → label; empty = identity
   if (source.num_classes > 0) {
     if (config.classes.empty()) {

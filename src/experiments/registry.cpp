@@ -19,6 +19,8 @@ Kind svm_margin_kind();
 Kind catapult_kind();
 Kind mode_connectivity_kind();
 Kind central_flow_kind();
+Kind grokking_kind();
+Kind sparse_parity_kind();
 
 const std::vector<Kind>& experiment_kind_table() {
   // In the order of the lecture: the quadratic picture and the edge of stability, margins,
@@ -27,7 +29,7 @@ const std::vector<Kind>& experiment_kind_table() {
       edge_of_stability_kind(), quadratic_gd_kind(), svm_margin_kind(),
       implicit_bias_kind(),     double_descent_kind(), random_labels_kind(),
       catapult_kind(),          mode_connectivity_kind(),
-      central_flow_kind(),
+      central_flow_kind(),      grokking_kind(),        sparse_parity_kind(),
   };
   return table;
 }

@@ -85,49 +85,57 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
   data_ = load_dataset(config.at("data"), seed);
   loss_kind_ = parse_loss(config.at("loss").get<std::string>());
 
-  // Inputs: token ids stay integers for sequence models, everything else in dtype.
   const bool tokens = config.at("data").at("source") == "text";
-  auto inputs = [&](const DataSplit& s) {
-    Shape shape{s.n};
-    shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());
-    if (tokens) {
-      std::vector<int64_t> ids(s.x.begin(), s.x.end());
-      return from_indices(ids, shape, device_);
-    }
-    return from_vector(s.x, shape, dtype_, device_);
-  };
-  auto targets = [&](const DataSplit& s) {
-    Targets t;
-    if (data_.is_regression()) {
-      t.dense = from_vector(s.y, {s.n, data_.target_dim}, dtype_, device_);
-      return t;
-    }
-    Shape shape{s.n};
-    shape.insert(shape.end(), data_.label_shape.begin(), data_.label_shape.end());
-    t.index = from_indices(s.labels, shape, device_);
-    bool onehot = needs_dense_targets(loss_kind_) || data_.targets == TargetEncoding::onehot;
-    if (onehot) {
-      // One row of the identity per label: [n, num_classes], or [n, *label_shape, num_classes]
-      // for per-position labels (a language model's next tokens under MSE).
-      const int64_t labels = static_cast<int64_t>(s.labels.size());
-      std::vector<double> oh(static_cast<size_t>(labels * data_.num_classes), 0.0);
-      for (int64_t i = 0; i < labels; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
-      Shape dense = shape;
-      dense.push_back(data_.num_classes);
-      t.dense = from_vector(oh, dense, dtype_, device_);
-    }
-    return t;
-  };
   if (data_.train.n == 0) fail<ConfigError>("data: the training set is empty");
-  x_train_ = inputs(data_.train);
-  t_train_ = targets(data_.train);
+  x_train_ = make_inputs(data_.train);
+  t_train_ = make_targets(data_.train);
   if (data_.test.n > 0) {
-    x_test_ = inputs(data_.test);
-    t_test_ = targets(data_.test);
+    x_test_ = make_inputs(data_.test);
+    t_test_ = make_targets(data_.test);
   }
   if (is_binary_margin_loss(loss_kind_) && data_.num_classes != 2)
     fail<ConfigError>("loss ", loss_name(loss_kind_), " is binary: choose exactly two classes ",
                       "(data.classes), the data set has ", data_.num_classes);
+  build_model_and_optimizer(tokens);
+}
+
+Tensor TrainingExperiment::make_inputs(const DataSplit& s) const {
+  // Inputs: token ids stay integers for sequence models, everything else in dtype.
+  Shape shape{s.n};
+  shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());
+  if (config_.at("data").at("source") == "text") {
+    std::vector<int64_t> ids(s.x.begin(), s.x.end());
+    return from_indices(ids, shape, device_);
+  }
+  return from_vector(s.x, shape, dtype_, device_);
+}
+
+Targets TrainingExperiment::make_targets(const DataSplit& s) const {
+  Targets t;
+  if (data_.is_regression()) {
+    t.dense = from_vector(s.y, {s.n, data_.target_dim}, dtype_, device_);
+    return t;
+  }
+  Shape shape{s.n};
+  shape.insert(shape.end(), data_.label_shape.begin(), data_.label_shape.end());
+  t.index = from_indices(s.labels, shape, device_);
+  bool onehot = needs_dense_targets(loss_kind_) || data_.targets == TargetEncoding::onehot;
+  if (onehot) {
+    // One row of the identity per label: [n, num_classes], or [n, *label_shape, num_classes]
+    // for per-position labels (a language model's next tokens under MSE).
+    const int64_t labels = static_cast<int64_t>(s.labels.size());
+    std::vector<double> oh(static_cast<size_t>(labels * data_.num_classes), 0.0);
+    for (int64_t i = 0; i < labels; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
+    Shape dense = shape;
+    dense.push_back(data_.num_classes);
+    t.dense = from_vector(oh, dense, dtype_, device_);
+  }
+  return t;
+}
+
+void TrainingExperiment::build_model_and_optimizer(bool tokens) {
+  const Json& config = config_;
+  const uint64_t seed = config.at("seed").get<uint64_t>();
 
   ModelContext mctx;
   mctx.input_shape = data_.input_shape;
@@ -223,7 +231,14 @@ std::optional<Json> TrainingExperiment::step() {
   TensorList& params = model_->params();
   Tensor xb = x_train_;
   Targets tb = t_train_;
-  if (batch_size_ > 0) {
+  if (hooks_.draw_batch != nullptr) {
+    // Online data: a fresh batch from the batch stream (checkpointed with the run) instead
+    // of one from the training set.
+    const DataSplit fresh =
+        hooks_.draw_batch(*this, batch_rng_, batch_size_ > 0 ? batch_size_ : data_.train.n);
+    xb = make_inputs(fresh);
+    tb = make_targets(fresh);
+  } else if (batch_size_ > 0) {
     const int64_t n = data_.train.n;
     if (epoch_pos_ == 0) epoch_order_ = batch_rng_.permutation(n);
     int64_t take = std::min(batch_size_, n - epoch_pos_);

@@ -33,6 +33,9 @@ struct TrainingHooks {
   // Adds the kind's figures to the shared summary (final losses, sizes).
   void (*add_summary)(const TrainingExperiment&, const std::vector<Json>& rows,
                       Json& summary) = nullptr;
+  // Online data (sparse_parity): draws each step's training batch of `count` fresh examples
+  // from `rng` (the checkpointed batch stream) instead of taking it from the training set.
+  DataSplit (*draw_batch)(const TrainingExperiment&, Rng& rng, int64_t count) = nullptr;
   // The progress line's description; nullptr: "<kind>: <model> (<n> parameters) on <data>".
   std::string (*description)(const TrainingExperiment&) = nullptr;
 };
@@ -70,6 +73,9 @@ class TrainingExperiment : public Experiment {
     evaluate_at(params, x_train_, t_train_, loss, acc);
   }
   bool evaluate_test_at(const TensorList& params, double& loss, double& acc) const;
+  // A split as the model's input tensor and the loss's targets (dtype, device, encoding).
+  Tensor make_inputs(const DataSplit& s) const;
+  Targets make_targets(const DataSplit& s) const;
 
  private:
   // The sharpness probe (sharpness_probe.cpp): on probe steps, the top Hessian eigenvalues
@@ -81,6 +87,8 @@ class TrainingExperiment : public Experiment {
   bool probe_due() const { return probe_every_ > 0 && step_ % probe_every_ == 0; }
   // probe.average_window: adds this step's parameters to the window's running sum.
   void accumulate_average(const TensorList& params);
+  // The constructor's second half: the model (with model.init_from) and the optimizer.
+  void build_model_and_optimizer(bool tokens);
   // Fills loss/acc keys for a split evaluated at the current parameters.
   void evaluate(const Tensor& x, const Targets& t, double& loss, double& acc) const {
     evaluate_at(model_->params(), x, t, loss, acc);

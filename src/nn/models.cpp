@@ -38,6 +38,7 @@ Tensor activate(Activation a, const Tensor& x) {
     case Activation::Silu: return silu(x);
     case Activation::Softplus: return softplus(x);
     case Activation::Identity: return x;
+    case Activation::Quadratic: return square(x);
   }
   return x;
 }
@@ -51,8 +52,15 @@ const char* torch_activation(Activation a) {
     case Activation::Silu: return "nn.SiLU()";
     case Activation::Softplus: return "nn.Softplus()";
     case Activation::Identity: return "nn.Identity()";
+    case Activation::Quadratic: return "Quadratic()";
   }
   return "";
+}
+
+std::string torch_activation_class(Activation a) {
+  // PyTorch has no x² module; the definition carries its own.
+  if (a != Activation::Quadratic) return "";
+  return "class Quadratic(nn.Module):\n    def forward(self, x):\n        return x * x\n\n";
 }
 
 Init::Init(const InitConfig& init, Rng& rng, DType dtype, Device device)
@@ -133,7 +141,7 @@ class Mlp : public Model {
   }
   std::string pytorch_definition() const override {
     TextBuilder os;
-    os << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    os << torch_activation_class(act_) << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        << "        self.layers = nn.Sequential(\n";
     for (size_t l = 0; l + 1 < dims_.size(); ++l) {
       os << "            nn.Linear(" << dims_[l] << ", " << dims_[l + 1]
@@ -225,7 +233,7 @@ class Cnn : public Model {
   }
   std::string pytorch_definition() const override {
     TextBuilder os;
-    os << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    os << torch_activation_class(act_) << "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        << "        self.layers = nn.Sequential(\n";
     for (const Layer& l : layers_) {
       os << "            nn.Conv2d(" << l.in << ", " << l.out << ", " << kernel_

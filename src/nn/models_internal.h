@@ -15,6 +15,8 @@ namespace nn_detail {
 // model.activation: gradlab::Activation (gradlab/config_views.h).
 Tensor activate(Activation a, const Tensor& x);
 const char* torch_activation(Activation a);  // "nn.ReLU()", ...
+// The Python class a torch_activation needs defined before `class Net` ("" for nn.* ones).
+std::string torch_activation_class(Activation a);
 
 // Parameter initialisation per model.init / model.init_scale (PyTorch defaults by default).
 class Init {

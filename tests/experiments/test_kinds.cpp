@@ -111,7 +111,7 @@ TEST_CASE("kinds: random-features double descent runs from data + model alone", 
 
 TEST_CASE("kinds: a planned or unknown kind fails validation naming the implemented ones",
           "[kinds]") {
-  for (const char* planned : {"grokking", "scaling_laws", "nonsense"}) {
+  for (const char* planned : {"lottery_ticket", "scaling_laws", "nonsense"}) {
     Json user = {{"kind", planned}};
     const std::string error = config_error(user);
     INFO(error);

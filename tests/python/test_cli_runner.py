@@ -223,7 +223,7 @@ class RunnerTest(unittest.TestCase):
                        listed.split("experiment kinds:\n")[1].split("models:")[0].splitlines()]
         self.assertIn("edge_of_stability", implemented)
         with scratch_dir() as d:
-            for kind in ("grokking", "central_flow", "nonsense"):
+            for kind in ("lottery_ticket", "nonsense"):
                 cfg = write(os.path.join(d, "k.json"), {"kind": kind})
                 for cmd in ("validate", "run"):
                     args = (cmd, cfg) if cmd == "validate" else (cmd, cfg, "--out", d + "/r")

@@ -46,6 +46,10 @@ CASES = [
                      "input_shape": [4], "output_dim": 3, "batch": 5, "loss": "cross_entropy"}),
     ("mlp_softplus_mse", {"model": {"type": "mlp", "widths": [6], "activation": "softplus"},
                           "input_shape": [4], "output_dim": 2, "batch": 5, "loss": "mse"}),
+    # Gromov 2023's grokking MLP: x ↦ x², no bias (the definition carries class Quadratic).
+    ("mlp_quadratic_nobias_mse", {"model": {"type": "mlp", "widths": [7],
+                                            "activation": "quadratic", "bias": False},
+                                  "input_shape": [6], "output_dim": 3, "batch": 5, "loss": "mse"}),
     ("mlp_relu_ce", {"model": {"type": "mlp", "widths": [8, 8], "activation": "relu"},
                      "input_shape": [1, 3, 3], "output_dim": 3, "batch": 5,
                      "loss": "cross_entropy"}),

@@ -20,6 +20,9 @@ build reads only uncompressed IDX files (zlib is native-only, src/data/file_io.c
 gunzips the four files into a scratch folder that both builds read; the native build also reads
 the .gz originals, and those data must equal the uncompressed ones.
 
+Data also: the algorithmic sets `modular` and `sparse_parity`. Rows: a short grokking and a
+short (online) sparse_parity run give the same metrics rows in both builds (check_rows).
+
 Parameters: mlp (float32 and float64, PyTorch and normal init, init_scale), linear, cnn, vit,
 transformer_lm and lstm (token and image inputs).
 
@@ -179,6 +182,36 @@ class WasmParity(unittest.TestCase):
         n = sum(math.prod(v["shape"]) for v in header.values())
         print(f"  params {name}: {len(header)} tensors, {n} values, identical")
 
+    def check_training_rows(self, name, config, rel=1e-3):
+        """The same config trained by both builds gives the same metrics rows: the same keys in
+        every row and the same values (rel: float32 sums in another order, OpenBLAS against the
+        WASM GEMM; accuracies to two examples in 100), arrays compared entry by entry."""
+        config = dict(config, train=dict(config["train"], log_time=False))
+        path = self.write_config(config)
+        dirs = {side: os.path.join(self.tmp, f"rows-{name}-{side}") for side in ("native", "wasm")}
+        support.run_cli("run", path, "--out", dirs["native"], "--quiet")
+        run_wasm("run", path, "--out", dirs["wasm"], "--quiet")
+        rows = {}
+        for side, d in dirs.items():
+            with open(os.path.join(d, "metrics.jsonl"), encoding="utf-8") as f:
+                rows[side] = [json.loads(line) for line in f if line.strip()]
+        self.assertTrue(rows["native"], f"{name}: no rows")
+        self.assertEqual(len(rows["native"]), len(rows["wasm"]), name)
+        for a, b in zip(rows["native"], rows["wasm"]):
+            self.assertEqual(sorted(a), sorted(b), f"{name}: row keys at step {a.get('step')}")
+            for key, va in a.items():
+                vb = b[key]
+                pairs = zip(va, vb) if isinstance(va, list) else [(va, vb)]
+                for x, y in pairs:
+                    if isinstance(x, (int, float)) and not isinstance(x, bool):
+                        # An accuracy may differ by an example whose margin is within rounding.
+                        tol = 0.021 if key.endswith("_acc") else rel * max(1.0, abs(x))
+                        self.assertLessEqual(abs(x - y), tol,
+                                             f"{name}: {key} at step {a['step']}: {x} vs {y}")
+                    else:
+                        self.assertEqual(x, y, f"{name}: {key} at step {a['step']}")
+        print(f"  rows {name}: {len(rows['native'])} rows, same keys and values")
+
     # ---- data -----------------------------------------------------------------------------------
 
     def test_data_gaussian_mixture(self):
@@ -218,6 +251,31 @@ class WasmParity(unittest.TestCase):
                                                 "generator": "gaussian_regression",
                                                 "n_train": 40, "n_test": 10, "dim": 8,
                                                 "output_dim": 2})
+
+    def test_data_modular(self):
+        self.check_data("modular", {"source": "modular", "p": 13, "op": "div",
+                                    "train_fraction": 0.4, "n_train": 62})
+
+    def test_data_sparse_parity(self):
+        self.check_data("sparse_parity", {"source": "sparse_parity", "n_bits": 12, "k": 3,
+                                          "n_train": 64, "n_test": 32})
+
+    def test_rows_grokking(self):
+        self.check_training_rows("grokking", {
+            "kind": "grokking", "seed": 2, "dtype": "float32",
+            "data": {"source": "modular", "p": 13, "train_fraction": 0.5},
+            "model": {"type": "mlp", "widths": [24], "activation": "quadratic", "bias": False},
+            "loss": "mse", "optim": {"type": "adamw", "lr": 0.01, "weight_decay": 1.0},
+            "train": {"steps": 30, "log_every": 5}})
+
+    def test_rows_sparse_parity(self):
+        self.check_training_rows("sparse_parity", {
+            "kind": "sparse_parity", "seed": 2, "dtype": "float32",
+            "data": {"source": "sparse_parity", "n_bits": 10, "k": 3, "n_train": 50,
+                     "n_test": 100},
+            "model": {"type": "mlp", "widths": [32]}, "loss": "hinge",
+            "optim": {"type": "sgd", "lr": 0.1},
+            "train": {"steps": 30, "batch_size": 16, "log_every": 5}})
 
     def test_data_fashion_mnist_first(self):
         data = {"source": "fashion_mnist", "path": self.fashion, "n_train": 30, "n_test": 10,

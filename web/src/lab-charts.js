@@ -9,7 +9,10 @@
 //   threshold_key: a row key holding it (the last row's value wins: rows of a native run
 //   with a schedule carry their own 2/η),
 //   marker: a summary key whose value is an x to mark ("eos_step", the native summary's
-//   step where sharpness first reached the edge), marker_label: its text ("EoS @ {}")}.
+//   step where sharpness first reached the edge), marker_label: its text ("EoS @ {}"),
+//   log_x: a log-scale step axis (step 0, the initialisation, is left out),
+//   spectrum: a row key holding an array (grokking's `fourier`): drawn against its index
+//   (x_label) from each run's latest row that has it, so the chart follows training}.
 // A descriptor with "type": "heatmap" draws a 2-D grid instead (heatmap-chart.js: x, y, z,
 // points, log_z), from the latest run's rows.
 // One colour per run; the y keys of a run are solid, dashed, dotted ... in order; a key whose
@@ -26,7 +29,9 @@ function column(rows, key, index, per) {
   for (const r of rows) {
     let v = r[key];
     if (index !== undefined) v = Array.isArray(v) ? v[index] : undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) { xs.push(per.x(r)); ys.push(v); }
+    const x = per.x(r);
+    if (per.logX && !(x > 0)) continue;
+    if (typeof v === 'number' && Number.isFinite(v)) { xs.push(x); ys.push(v); }
   }
   return { xs, ys };
 }
@@ -63,7 +68,8 @@ export class LabCharts {
         continue;
       }
       this.charts[d.id] = new MetricChart(element, {
-        height, title: d.title, logY: !!d.log_y, yLabel: d.y_label || (d.y.length === 1 ? d.y[0] : ''), xLabel: d.x_label || d.x || 'step',
+        height, title: d.title, logY: !!d.log_y, logX: !!d.log_x, points: !!d.spectrum,
+        yLabel: d.y_label || (d.y && d.y.length === 1 ? d.y[0] : ''), xLabel: d.x_label || d.x || 'step',
       });
     }
     for (const box of root.querySelectorAll('.log-toggle')) {
@@ -108,12 +114,22 @@ export class LabCharts {
         continue;
       }
       const series = [], hLines = [], vLines = [];
+      if (d.spectrum) {
+        this.runs.forEach((run, i) => {
+          const last = [...run.rows].reverse().find((r) => Array.isArray(r[d.spectrum]));
+          if (!last) return;
+          const ys = last[d.spectrum];
+          series.push({ label: `${run.label || run.id || `run ${i + 1}`} (step ${last.step})`, color: PALETTE[i % PALETTE.length], xs: ys.map((_, k) => k), ys });
+        });
+        chart.update(series, { hLines, vLines });
+        continue;
+      }
       this.runs.forEach((run, i) => {
         const color = PALETTE[i % PALETTE.length];
         const name = run.label || run.id || `run ${i + 1}`;
         const summary = run.summary || {};
         const per = summary[d.x_per];
-        const scale = { x: (r) => (d.x && d.x !== 'step' && Number.isFinite(r[d.x]) ? r[d.x] : r.step) / (d.x_per && per > 0 ? per : 1) };
+        const scale = { logX: !!d.log_x, x: (r) => (d.x && d.x !== 'step' && Number.isFinite(r[d.x]) ? r[d.x] : r.step) / (d.x_per && per > 0 ? per : 1) };
         d.y.forEach((key, j) => {
           const width = run.rows.reduce((m, r) => Math.max(m, Array.isArray(r[key]) ? r[key].length : 0), 0);
           const names = d.y_labels || d.y;

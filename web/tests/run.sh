@@ -9,6 +9,7 @@
 #   phenomena.mjs the catapult and mode-connectivity pages the same way
 #   central-flow.mjs  the central-flow page the same way as browser.mjs (and its rows against the
 #                 native CLI)
+#   grokking.mjs  the grokking and sparse-parity pages the same way
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
 set -uo pipefail
@@ -31,7 +32,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser embed svm generalisation phenomena central-flow; do
+for suite in wasm-api browser embed svm generalisation phenomena grokking central-flow; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
