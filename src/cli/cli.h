@@ -10,4 +10,5 @@ int cmd_validate(int argc, char** argv);
 int cmd_list(int argc, char** argv);
 int cmd_report(int argc, char** argv);  // report.cpp
 int cmd_data(int argc, char** argv);
+int cmd_fit(int argc, char** argv);  // fit_command.cpp
 }  // namespace gradlab::cli
