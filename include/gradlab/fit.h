@@ -100,6 +100,15 @@ Json default_grid(Form form);
 // w: multiplicities (a bootstrap replicate), empty = all 1. Exposed for the tests.
 double huber_objective(Form form, const Table& table, const std::vector<double>& weights,
                        double delta, const std::vector<double>& theta, std::vector<double>& grad);
+// The same on the logarithms of a table's values, computed once (what the fits call).
+struct LogTable {
+  size_t k = 0;               // x values per point
+  std::vector<double> log_x;  // [n · k]
+  std::vector<double> log_y;  // [n]
+};
+LogTable log_table(const Table& table);
+double huber_objective(Form form, const LogTable& table, const std::vector<double>& weights,
+                       double delta, const std::vector<double>& theta, std::vector<double>& grad);
 // log L̂(x; θ) of a form.
 double log_prediction(Form form, const std::vector<double>& theta, const std::vector<double>& x);
 

@@ -16,6 +16,7 @@ Kind implicit_bias_kind();
 Kind quadratic_gd_kind();
 Kind random_labels_kind();
 Kind svm_margin_kind();
+Kind scaling_kind();
 
 const std::vector<Kind>& experiment_kind_table() {
   // In the order of the lecture: the quadratic picture and the edge of stability, margins,
@@ -23,6 +24,7 @@ const std::vector<Kind>& experiment_kind_table() {
   static const std::vector<Kind> table = {
       edge_of_stability_kind(), quadratic_gd_kind(), svm_margin_kind(),
       implicit_bias_kind(),     double_descent_kind(), random_labels_kind(),
+      scaling_kind(),
   };
   return table;
 }

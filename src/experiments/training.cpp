@@ -125,6 +125,22 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
     x_test_ = inputs(data_.test);
     t_test_ = targets(data_.test);
   }
+  x_train_eval_ = x_train_, t_train_eval_ = t_train_;
+  x_test_eval_ = x_test_, t_test_eval_ = t_test_;
+  if (const auto m = train_config(config).eval_examples) {
+    // Rows floor(i·n/m), i < m: spread over the split (a text's windows run through the book,
+    // so the first m would all come from its beginning).
+    auto thin = [&](const Tensor& x, const Targets& t, int64_t n, Tensor& xo, Targets& to) {
+      if (*m >= n) return;
+      std::vector<int64_t> rows(static_cast<size_t>(*m));
+      for (int64_t i = 0; i < *m; ++i) rows[static_cast<size_t>(i)] = i * n / *m;
+      Tensor r = from_indices(rows, {*m}, device_);
+      xo = index_select(x, 0, r);
+      to = select_targets(t, r);
+    };
+    thin(x_train_, t_train_, data_.train.n, x_train_eval_, t_train_eval_);
+    if (data_.test.n > 0) thin(x_test_, t_test_, data_.test.n, x_test_eval_, t_test_eval_);
+  }
   if (is_binary_margin_loss(loss_kind_) && data_.num_classes != 2)
     fail<ConfigError>("loss ", loss_name(loss_kind_), " is binary: choose exactly two classes ",
                       "(data.classes), the data set has ", data_.num_classes);
@@ -195,7 +211,7 @@ int64_t TrainingExperiment::steps_per_epoch() const {
 
 bool TrainingExperiment::evaluate_test(double& loss, double& acc) const {
   if (!x_test_.defined()) return false;
-  evaluate(x_test_, t_test_, loss, acc);
+  evaluate(x_test_eval_, t_test_eval_, loss, acc);
   return true;
 }
 
@@ -262,13 +278,13 @@ std::optional<Json> TrainingExperiment::step() {
       if (a >= 0) r["train_acc"] = a;  // accuracy() is -1 for regression: no accuracy
     } else {
       double l, a;
-      evaluate(x_train_, t_train_, l, a);
+      evaluate(x_train_eval_, t_train_eval_, l, a);
       put_finite(r, "loss", l);
       if (a >= 0) r["train_acc"] = a;
     }
     if (x_test_.defined()) {
       double l, a;
-      evaluate(x_test_, t_test_, l, a);
+      evaluate(x_test_eval_, t_test_eval_, l, a);
       put_finite(r, "test_loss", l);
       if (a >= 0) r["test_acc"] = a;
     }
@@ -307,11 +323,11 @@ std::optional<Json> TrainingExperiment::preview() const {
   Json r = Json::object();
   r["step"] = step_;
   double l, a;
-  evaluate(x_train_, t_train_, l, a);
+  evaluate(x_train_eval_, t_train_eval_, l, a);
   put_finite(r, "loss", l);
   if (a >= 0) r["train_acc"] = a;
   if (x_test_.defined()) {
-    evaluate(x_test_, t_test_, l, a);
+    evaluate(x_test_eval_, t_test_eval_, l, a);
     put_finite(r, "test_loss", l);
     if (a >= 0) r["test_acc"] = a;
   }

@@ -63,7 +63,9 @@ class TrainingExperiment : public Experiment {
   int64_t steps_per_epoch() const;
   // Loss and accuracy (−1 for regression) at the current parameters on the training set,
   // and on the test set (false when there is none).
-  void evaluate_train(double& loss, double& acc) const { evaluate(x_train_, t_train_, loss, acc); }
+  void evaluate_train(double& loss, double& acc) const {
+    evaluate(x_train_eval_, t_train_eval_, loss, acc);
+  }
   bool evaluate_test(double& loss, double& acc) const;
 
  private:
@@ -88,6 +90,10 @@ class TrainingExperiment : public Experiment {
   Dataset data_;
   Tensor x_train_, x_test_;
   Targets t_train_, t_test_;
+  // What logged rows evaluate: the splits themselves, or with train.eval_examples (scaling)
+  // that many evenly spaced examples of each.
+  Tensor x_train_eval_, x_test_eval_;
+  Targets t_train_eval_, t_test_eval_;
   LossKind loss_kind_ = LossKind::Mse;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Optimizer> optimizer_;

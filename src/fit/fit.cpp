@@ -58,8 +58,8 @@ struct Fitted {
   size_t start = 0;  // index into the starts tried
 };
 
-Fitted best_fit(Form form, const Table& table, const std::vector<double>& weights, double delta,
-                const std::vector<std::vector<double>>& starts) {
+Fitted best_fit(Form form, const LogTable& table, const std::vector<double>& weights,
+                double delta, const std::vector<std::vector<double>>& starts) {
   const Objective f = [&](const std::vector<double>& th, std::vector<double>& g) {
     return huber_objective(form, table, weights, delta, th, g);
   };
@@ -158,7 +158,8 @@ Json fit_table(const Table& all, const FitOptions& o) {
 
   const Json grid = o.grid.is_null() ? default_grid(o.form) : o.grid;
   const auto starts = grid_starts(o.form, grid);
-  const Fitted best = best_fit(o.form, table, {}, o.huber_delta, starts);
+  const LogTable logs = log_table(table);
+  const Fitted best = best_fit(o.form, logs, {}, o.huber_delta, starts);
   const std::vector<double>& theta = best.result.x;
 
   Json out = Json::object();
@@ -228,14 +229,14 @@ Json fit_table(const Table& all, const FitOptions& o) {
       // The full-data optimum and the grid starts with the lowest objective on this replicate.
       std::vector<std::pair<double, size_t>> ranked;
       for (size_t s = 0; s < starts.size(); ++s) {
-        const double v = huber_objective(o.form, table, w, o.huber_delta, starts[s], g);
+        const double v = huber_objective(o.form, logs, w, o.huber_delta, starts[s], g);
         ranked.emplace_back(std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), s);
       }
       const size_t keep = std::min(ranked.size(), static_cast<size_t>(std::max(0, o.bootstrap_starts)));
       std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end());
       std::vector<std::vector<double>> rep_starts = {theta};
       for (size_t j = 0; j < keep; ++j) rep_starts.push_back(starts[ranked[j].second]);
-      const Fitted f = best_fit(o.form, table, w, o.huber_delta, rep_starts);
+      const Fitted f = best_fit(o.form, logs, w, o.huber_delta, rep_starts);
       const Json p = parameters(o.form, f.result.x);
       for (auto it = p.begin(); it != p.end(); ++it) samples[it.key()].push_back(it.value());
     }

@@ -116,16 +116,26 @@ double log_prediction(Form form, const std::vector<double>& theta, const std::ve
   return log_pred_grad(form, theta.data(), lx, d);
 }
 
-double huber_objective(Form form, const Table& table, const std::vector<double>& weights,
+LogTable log_table(const Table& table) {
+  LogTable t;
+  t.k = table.x_keys.size();
+  for (size_t i = 0; i < table.y.size(); ++i) {
+    for (size_t j = 0; j < t.k; ++j) t.log_x.push_back(std::log(table.x[i][j]));
+    t.log_y.push_back(std::log(table.y[i]));
+  }
+  return t;
+}
+
+double huber_objective(Form form, const LogTable& table, const std::vector<double>& weights,
                        double delta, const std::vector<double>& theta, std::vector<double>& grad) {
   const size_t p = theta.size();
   std::fill(grad.begin(), grad.end(), 0.0);
-  double total = 0, d[5], lx[2];
-  for (size_t i = 0; i < table.y.size(); ++i) {
+  double total = 0, d[5];
+  for (size_t i = 0; i < table.log_y.size(); ++i) {
     const double w = weights.empty() ? 1.0 : weights[i];
     if (w == 0) continue;
-    for (size_t k = 0; k < table.x[i].size(); ++k) lx[k] = std::log(table.x[i][k]);
-    const double r = log_pred_grad(form, theta.data(), lx, d) - std::log(table.y[i]);
+    const double r =
+        log_pred_grad(form, theta.data(), &table.log_x[i * table.k], d) - table.log_y[i];
     const double a = std::fabs(r);
     // Huber and its derivative ψ(r) = clamp(r, −δ, δ).
     total += w * (a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta));
@@ -133,6 +143,11 @@ double huber_objective(Form form, const Table& table, const std::vector<double>&
     for (size_t k = 0; k < p; ++k) grad[k] += psi * d[k];
   }
   return total;
+}
+
+double huber_objective(Form form, const Table& table, const std::vector<double>& weights,
+                       double delta, const std::vector<double>& theta, std::vector<double>& grad) {
+  return huber_objective(form, log_table(table), weights, delta, theta, grad);
 }
 
 }  // namespace gradlab::fit
