@@ -205,6 +205,12 @@ std::string TrainingExperiment::description() const {
          std::to_string(model_->num_params()) + " parameters) on " + data_.description;
 }
 
+void TrainingExperiment::set_total_steps(int64_t steps) {
+  if (step_ != 0) fail<ConfigError>("the step count can change only before the first step");
+  if (steps < 1) fail<ConfigError>("a run needs at least 1 step, got ", steps);
+  total_steps_ = steps;
+}
+
 int64_t TrainingExperiment::steps_per_epoch() const {
   return batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
 }

@@ -42,6 +42,9 @@ class TrainingExperiment : public Experiment {
   explicit TrainingExperiment(const Json& config, TrainingHooks hooks = {});
   int64_t total_steps() const override { return total_steps_; }
   int64_t steps_done() const override { return step_; }
+  // Replaces the step count of train.steps / train.epochs before the first step (scaling's
+  // train.flops_budget); the learning-rate schedule follows the new count.
+  void set_total_steps(int64_t steps);
   std::optional<Json> step() override;
   std::optional<Json> preview() const override;
   bool diverged() const override { return diverged_; }

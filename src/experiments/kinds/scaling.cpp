@@ -24,8 +24,8 @@
 #include "gradlab/config_keys.h"
 #include "gradlab/kind.h"
 
+#include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace gradlab {
 namespace {
@@ -40,6 +40,13 @@ std::vector<KeySpec> keys() {
           "training")
           .one_of({"all"})
           .at_least(1)
+          .when("kind", {"scaling"}),
+      key("train.flops_budget", T::Number, required,
+          "scaling: train for this many FLOPs C = 6 N D (N = n_params_non_embedding): the run "
+          "takes max(1, round(C / (6 N · tokens per step))) steps instead of train.steps "
+          "(an isoFLOP profile sweeps model size at a fixed budget)")
+          .at_least(0)
+          .optional()
           .when("kind", {"scaling"}),
   };
 }
@@ -120,6 +127,8 @@ void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Jso
   s["flops_6nd"] = 6.0 * static_cast<double>(n - emb) * tokens;
   s["flops_forward_per_token"] = f;
   s["flops_exact"] = 3.0 * f * tokens;
+  const Json& train = e.config().at("train");
+  if (train.contains("flops_budget")) s["flops_budget"] = train["flops_budget"];
   if (s.contains("final_loss")) s["final_train_loss"] = s["final_loss"];
   if (s.contains("final_test_loss")) s["final_validation_loss"] = s["final_test_loss"];
   // Baselines in nats per token from the training labels: the unigram entropy H(X) and the
@@ -143,7 +152,16 @@ std::unique_ptr<Experiment> make(const Json& config) {
   hooks.check = check;
   hooks.add_row_keys = add_row_keys;
   hooks.add_summary = add_summary;
-  return std::make_unique<TrainingExperiment>(config, hooks);
+  auto e = std::make_unique<TrainingExperiment>(config, hooks);
+  const Json& train = config.at("train");
+  if (train.contains("flops_budget")) {
+    const double per_step =
+        6.0 * static_cast<double>(e->model().num_params() - embedding_params(e->model())) *
+        (tokens_before(*e, e->steps_per_epoch()) / static_cast<double>(e->steps_per_epoch()));
+    e->set_total_steps(std::max<int64_t>(
+        1, static_cast<int64_t>(std::llround(train["flops_budget"].get<double>() / per_step))));
+  }
+  return e;
 }
 
 }  // namespace
