@@ -61,11 +61,16 @@ struct Table {
   std::vector<std::string> skipped_ids;
 };
 
+// `where`: (KEY, VALUE) pairs a row must match to be used (--where KEY=VALUE; numbers compare
+// as numbers, anything else as its JSON text or CSV cell); rows that do not match are left out
+// silently, as a filter does.
+using RowFilter = std::vector<std::pair<std::string, std::string>>;
 Table read_table(const std::string& path, const std::vector<std::string>& x_keys,
-                 const std::string& y_key);
+                 const std::string& y_key, const RowFilter& where = {});
 // The same from text already in memory (the browser's dropped file); `name` for messages.
 Table parse_table(const std::string& text, const std::string& name,
-                  const std::vector<std::string>& x_keys, const std::string& y_key);
+                  const std::vector<std::string>& x_keys, const std::string& y_key,
+                  const RowFilter& where = {});
 
 // ---- fitting ----
 enum class Form { Chinchilla, Power, Kaplan, Isoflop };

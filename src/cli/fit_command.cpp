@@ -47,6 +47,7 @@ int64_t integer(const std::string& flag, const std::string& s) {
 int cmd_fit(int argc, char** argv) {
   std::string file, out, x, y, grid_path, form = "";
   fit::FitOptions o;
+  fit::RowFilter where;
   auto need = [&](int& i, const std::string& flag) -> std::string {
     if (i + 1 >= argc) fail<ConfigError>("fit: ", flag, " needs a value");
     return argv[++i];
@@ -64,7 +65,13 @@ int cmd_fit(int argc, char** argv) {
     else if (s == "--grid") grid_path = need(i, s);
     else if (s == "--bootstrap-starts") o.bootstrap_starts = static_cast<int>(integer(s, need(i, s)));
     else if (s == "--budget-tolerance") o.budget_tolerance = number(s, need(i, s));
-    else if (s == "--holdout") {
+    else if (s == "--where") {
+      const std::string rule = need(i, s);
+      const size_t at = rule.find('=');
+      if (at == std::string::npos || at == 0)
+        fail<ConfigError>("fit: --where expects KEY=VALUE (e.g. model.dim=64), got \"", rule, "\"");
+      where.emplace_back(rule.substr(0, at), rule.substr(at + 1));
+    } else if (s == "--holdout") {
       // KEY>=VALUE: rows with KEY at least VALUE are predicted, not fitted.
       const std::string rule = need(i, s);
       const size_t at = rule.find(">=");
@@ -75,7 +82,7 @@ int cmd_fit(int argc, char** argv) {
     } else if (s.rfind("--", 0) == 0) {
       fail<ConfigError>("fit: unknown option ", s,
                         " (options: --form --x --y --out --bootstrap --seed --interval --delta "
-                        "--grid --bootstrap-starts --budget-tolerance --holdout)");
+                        "--grid --bootstrap-starts --budget-tolerance --holdout --where)");
     } else if (file.empty()) {
       file = s;
     } else {
@@ -96,7 +103,7 @@ int cmd_fit(int argc, char** argv) {
       fail<ConfigError>("fit: --grid ", grid_path, ": not JSON (", e.what(), ")");
     }
   }
-  const fit::Table table = fit::read_table(file, split_keys(x), y);
+  const fit::Table table = fit::read_table(file, split_keys(x), y, where);
   if (table.skipped > 0)
     std::cerr << "gradlab fit: skipped " << table.skipped << " row(s) whose status is not completed\n";
   const Json result = fit::fit_table(table, o);

@@ -39,13 +39,40 @@ double positive(double v, const std::string& where, const std::string& key) {
   return v;
 }
 
-void check_sizes(const Table& t, const std::string& name) {
+// Whether a value (a JSON value, or a CSV cell as a string) equals a --where value.
+bool matches(const Json& v, const std::string& want) {
+  if (v.is_number()) {
+    try {
+      size_t used = 0;
+      const double w = std::stod(want, &used);
+      return used == want.size() && v.get<double>() == w;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return (v.is_string() ? v.get<std::string>() : v.dump()) == want;
+}
+
+// A CSV cell as JSON: a number when all of it parses as one, else the string.
+Json cell_json(const std::string& cell) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(cell, &used);
+    if (used == cell.size()) return v;
+  } catch (const std::exception&) {
+  }
+  return cell;
+}
+
+void check_sizes(const Table& t, const std::string& name, const RowFilter& where) {
   if (t.y.empty())
-    fail<ConfigError>(name, ": no usable rows (", t.skipped, " skipped as not completed)");
+    fail<ConfigError>(name, ": no usable rows (", t.skipped, " skipped as not completed",
+                      where.empty() ? "" : "; the others do not match --where", ")");
 }
 
 Table parse_jsonl(const std::string& text, const std::string& name,
-                  const std::vector<std::string>& x_keys, const std::string& y_key) {
+                  const std::vector<std::string>& x_keys, const std::string& y_key,
+                  const RowFilter& where) {
   Table t;
   t.x_keys = x_keys;
   t.y_key = y_key;
@@ -65,6 +92,13 @@ Table parse_jsonl(const std::string& text, const std::string& name,
     const std::string id =
         row.contains("id") && row["id"].is_string() ? row["id"].get<std::string>()
                                                     : "line " + std::to_string(number);
+    bool keep = true;
+    for (const auto& [key, want] : where) {
+      const Json* v = lookup(row, key);
+      if (v == nullptr) fail<ConfigError>(name, " line ", number, ": --where ", key, ": no such key");
+      keep = keep && matches(*v, want);
+    }
+    if (!keep) continue;
     if (row.contains("status") && row["status"] != "completed") {
       ++t.skipped;
       t.skipped_ids.push_back(id);
@@ -89,7 +123,7 @@ Table parse_jsonl(const std::string& text, const std::string& name,
     t.y.push_back(value(y_key));
     t.ids.push_back(id);
   }
-  check_sizes(t, name);
+  check_sizes(t, name, where);
   return t;
 }
 
@@ -103,7 +137,8 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 Table parse_csv(const std::string& text, const std::string& name,
-                const std::vector<std::string>& x_keys, const std::string& y_key) {
+                const std::vector<std::string>& x_keys, const std::string& y_key,
+                const RowFilter& where) {
   Table t;
   t.x_keys = x_keys;
   t.y_key = y_key;
@@ -128,10 +163,15 @@ Table parse_csv(const std::string& text, const std::string& name,
   size_t id_col = header.size();
   for (size_t i = 0; i < header.size(); ++i)
     if (header[i] == "id") id_col = i;
+  std::vector<std::pair<size_t, std::string>> filters;
+  for (const auto& [key, want] : where) filters.emplace_back(column(key), want);
   while (std::getline(lines, line)) {
     ++number;
     if (trim(line).empty()) continue;
     const auto cells = split_csv(trim(line));
+    bool keep = true;
+    for (const auto& [c, want] : filters) keep = keep && c < cells.size() && matches(cell_json(cells[c]), want);
+    if (!keep) continue;
     const std::string id = id_col < cells.size() ? cells[id_col] : "row " + std::to_string(number);
     const std::string where = name + " line " + std::to_string(number);
     auto value = [&](size_t c, const std::string& key) {
@@ -155,25 +195,26 @@ Table parse_csv(const std::string& text, const std::string& name,
     t.y.push_back(value(yc, y_key));
     t.ids.push_back(id);
   }
-  check_sizes(t, name);
+  check_sizes(t, name, where);
   return t;
 }
 
 }  // namespace
 
 Table parse_table(const std::string& text, const std::string& name,
-                  const std::vector<std::string>& x_keys, const std::string& y_key) {
+                  const std::vector<std::string>& x_keys, const std::string& y_key,
+                  const RowFilter& where) {
   if (x_keys.empty()) fail<ConfigError>("--x: at least one key is required");
   if (y_key.empty()) fail<ConfigError>("--y: a key is required");
   const std::string head = trim(text.substr(0, 4096));
   if (head.empty()) fail<ConfigError>(name, ": the file is empty");
-  if (head[0] == '{') return parse_jsonl(text, name, x_keys, y_key);
-  return parse_csv(text, name, x_keys, y_key);
+  if (head[0] == '{') return parse_jsonl(text, name, x_keys, y_key, where);
+  return parse_csv(text, name, x_keys, y_key, where);
 }
 
 Table read_table(const std::string& path, const std::vector<std::string>& x_keys,
-                 const std::string& y_key) {
-  return parse_table(read_file(path), path, x_keys, y_key);
+                 const std::string& y_key, const RowFilter& where) {
+  return parse_table(read_file(path), path, x_keys, y_key, where);
 }
 
 }  // namespace gradlab::fit

@@ -236,3 +236,19 @@ TEST_CASE("fit: bad tables and options are ConfigErrors that say what is wrong",
              Catch::Contains("\"beta\" needs a non-empty list"));
   CHECK_THAT(message([] { parse_form("chinchila"); }), Catch::Contains("unknown form"));
 }
+
+TEST_CASE("fit: --where keeps the rows that match", "[fit]") {
+  const std::string jsonl =
+      "{\"id\": \"a\", \"steps\": 800, \"N\": 1, \"L\": 3}\n"
+      "{\"id\": \"b\", \"steps\": 400, \"N\": 2, \"L\": 2}\n"
+      "{\"id\": \"c\", \"steps\": 800.0, \"N\": 4, \"L\": 1}\n";
+  Table t = parse_table(jsonl, "s.jsonl", {"N"}, "L", {{"steps", "800"}});
+  CHECK(t.ids == std::vector<std::string>{"a", "c"});
+  t = parse_table("id,steps,N,L\na,800,1,3\nb,400,2,2\nc,8e2,4,1\n", "t.csv", {"N"}, "L",
+                  {{"steps", "800"}});
+  CHECK(t.ids == std::vector<std::string>{"a", "c"});
+  t = parse_table(jsonl, "s.jsonl", {"N"}, "L", {{"id", "b"}});
+  CHECK(t.y == std::vector<double>{2});
+  CHECK_THROWS_WITH(parse_table(jsonl, "s.jsonl", {"N"}, "L", {{"steps", "1"}}),
+                    Catch::Contains("do not match --where"));
+}
