@@ -96,9 +96,6 @@ struct TrainConfig {
   int64_t checkpoint_every = 0;       // 0: only at the end and on interrupt
   std::optional<double> fit_threshold;      // random_labels; nullopt: 100% train accuracy
   std::optional<double> interpolation_tol;  // double_descent only
-  // scaling: train/test losses of logged rows on this many evenly spaced examples of each
-  // split (nullopt: "all"); the minibatches still come from the whole training set.
-  std::optional<int64_t> eval_examples;
 };
 TrainConfig train_config(const nlohmann::json& resolved);
 

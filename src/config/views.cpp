@@ -316,8 +316,6 @@ TrainConfig train_config(const Json& resolved) {
     t.fit_threshold = b.get_optional<double>("fit_threshold");  // optional in the schema too
   if (config::applicable_spec(resolved, "train.interpolation_tol") != nullptr)
     t.interpolation_tol = b.get<double>("interpolation_tol");
-  if (config::applicable_spec(resolved, "train.eval_examples") != nullptr)
-    t.eval_examples = b.count_or_word("eval_examples", "all");
   return t;
 }
 

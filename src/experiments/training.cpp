@@ -127,7 +127,12 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
   }
   x_train_eval_ = x_train_, t_train_eval_ = t_train_;
   x_test_eval_ = x_test_, t_test_eval_ = t_test_;
-  if (const auto m = train_config(config).eval_examples) {
+  // train.eval_examples (a key of the scaling kind: present only in its resolved configs).
+  const Json& train_block = config.at("train");
+  std::optional<int64_t> m;
+  if (train_block.contains("eval_examples") && train_block["eval_examples"].is_number_integer())
+    m = train_block["eval_examples"].get<int64_t>();
+  if (m) {
     // Rows floor(i·n/m), i < m: spread over the split (a text's windows run through the book,
     // so the first m would all come from its beginning).
     auto thin = [&](const Tensor& x, const Targets& t, int64_t n, Tensor& xo, Targets& to) {
