@@ -118,6 +118,8 @@ Json frontier(const Json& p, const Table& table) {
 }  // namespace
 
 double percentile(std::vector<double> v, double q) {
+  // Replicates whose value is not finite (X_c = e^{a/α} at α = 0) are left out.
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return std::nan("");
   std::sort(v.begin(), v.end());
   const double pos = q * static_cast<double>(v.size() - 1);
