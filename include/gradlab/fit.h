@@ -94,6 +94,9 @@ struct FitOptions {
   double holdout_min = 0;
   // isoflop: relative tolerance within which two C values count as the same budget.
   double budget_tolerance = 0.02;
+  // isoflop: fit each budget's parabola to the `window` points nearest (in log N) to its
+  // lowest measured loss; 0 = every point of the budget. At least 3.
+  int window = 0;
 };
 
 // The internal parameter names of a form, in θ order ("a", "b", "e", "alpha", "beta").

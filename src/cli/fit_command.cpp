@@ -65,6 +65,7 @@ int cmd_fit(int argc, char** argv) {
     else if (s == "--grid") grid_path = need(i, s);
     else if (s == "--bootstrap-starts") o.bootstrap_starts = static_cast<int>(integer(s, need(i, s)));
     else if (s == "--budget-tolerance") o.budget_tolerance = number(s, need(i, s));
+    else if (s == "--window") o.window = static_cast<int>(integer(s, need(i, s)));
     else if (s == "--where") {
       const std::string rule = need(i, s);
       const size_t at = rule.find('=');
@@ -82,7 +83,7 @@ int cmd_fit(int argc, char** argv) {
     } else if (s.rfind("--", 0) == 0) {
       fail<ConfigError>("fit: unknown option ", s,
                         " (options: --form --x --y --out --bootstrap --seed --interval --delta "
-                        "--grid --bootstrap-starts --budget-tolerance --holdout --where)");
+                        "--grid --bootstrap-starts --budget-tolerance --window --holdout --where)");
     } else if (file.empty()) {
       file = s;
     } else {

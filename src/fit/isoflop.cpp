@@ -5,7 +5,8 @@
 // parabola L ≈ c0 + c1 u + c2 u² in u = log N (u centred on the budget's mean for conditioning);
 // with c2 > 0 its vertex u* = −c1 / (2 c2) gives N_opt(C) = e^{u*} and L_opt = the parabola's
 // minimum. A vertex outside the budget's range of N is an extrapolation: it is reported but
-// not used. Then least squares of log N_opt on log C gives N_opt ∝ C^a, and with D = C/(6N)
+// not used. With a window (FitOptions::window) each parabola uses only the points nearest the
+// budget's lowest loss: over several decades of N a profile is not a parabola. Then least squares of log N_opt on log C gives N_opt ∝ C^a, and with D = C/(6N)
 // D_opt ∝ C^b, b = 1 − a. Bootstrap: resample the rows within each budget, redo both steps.
 #include <algorithm>
 #include <cmath>
@@ -101,6 +102,8 @@ std::pair<double, double> exponent(const std::vector<Budget>& budgets, const std
 Json fit_isoflop(const Table& t, const FitOptions& o) {
   if (t.x_keys.size() != 2)
     fail<ConfigError>("--x: the isoflop form takes 2 keys, N then C (got ", t.x_keys.size(), ")");
+  if (o.window != 0 && o.window < 3)
+    fail<ConfigError>("--window must be 0 (every point) or at least 3, got ", o.window);
   if (!(o.budget_tolerance >= 0))
     fail<ConfigError>("--budget-tolerance must be >= 0, got ", o.budget_tolerance);
   // Budgets: sort the rows by C, start a new budget when C exceeds the budget's first C by
@@ -119,6 +122,18 @@ Json fit_isoflop(const Table& t, const FitOptions& o) {
     double c = 0;
     for (size_t i : b.rows) c += t.x[i][1];
     b.C = c / static_cast<double>(b.rows.size());  // the budget's mean C
+    if (o.window > 0 && b.rows.size() > static_cast<size_t>(o.window)) {
+      // The window: the rows nearest in log N to the budget's lowest loss (ties: smaller N).
+      size_t best = b.rows.front();
+      for (size_t i : b.rows)
+        if (t.y[i] < t.y[best]) best = i;
+      const double centre = std::log(t.x[best][0]);
+      std::stable_sort(b.rows.begin(), b.rows.end(), [&](size_t i, size_t j) {
+        return std::fabs(std::log(t.x[i][0]) - centre) < std::fabs(std::log(t.x[j][0]) - centre);
+      });
+      b.rows.resize(static_cast<size_t>(o.window));
+      std::sort(b.rows.begin(), b.rows.end(), [&](size_t i, size_t j) { return t.x[i][0] < t.x[j][0]; });
+    }
     if (b.rows.size() >= 3) usable.push_back(b);
   }
   if (usable.size() < 2)
@@ -144,7 +159,7 @@ Json fit_isoflop(const Table& t, const FitOptions& o) {
                      "(widen the N range of each budget)");
   Json out = {{"form", "isoflop"}, {"x", t.x_keys}, {"y", t.y_key}, {"n_points", t.y.size()},
               {"skipped", t.skipped_ids}, {"budgets", rows},
-              {"budget_tolerance", o.budget_tolerance},
+              {"budget_tolerance", o.budget_tolerance}, {"window", o.window},
               {"parameters", {{"a", a}, {"b", 1 - a}, {"log_N_opt_intercept", intercept}}},
               {"frontier", {{"N_opt", "exp(intercept) C^a"}, {"D_opt", "C / (6 N_opt), exponent b = 1 - a"}}}};
   if (o.bootstrap > 0) {

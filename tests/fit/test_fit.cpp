@@ -194,6 +194,11 @@ TEST_CASE("fit: isoflop (approach 2) finds N_opt ∝ C^(β/(α+β))", "[fit]") {
   CHECK(r["parameters"]["a"].get<double>() == Approx(a_true).margin(0.02));
   CHECK(r["parameters"]["b"].get<double>() == Approx(1 - a_true).margin(0.02));
   CHECK(r["bootstrap"]["intervals"]["a"][0].get<double>() <= r["parameters"]["a"].get<double>());
+  // A window of the 5 points around each minimum: the same exponent, 5 points per budget.
+  o.window = 5;
+  const Json w = fit_table(t, o);
+  CHECK(w["parameters"]["a"].get<double>() == Approx(a_true).margin(0.02));
+  for (const Json& b : w["budgets"]) CHECK(b["points"].size() == 5);
 }
 
 TEST_CASE("fit: bad tables and options are ConfigErrors that say what is wrong", "[fit]") {

@@ -127,8 +127,8 @@ void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Jso
   s["flops_6nd"] = 6.0 * static_cast<double>(n - emb) * tokens;
   s["flops_forward_per_token"] = f;
   s["flops_exact"] = 3.0 * f * tokens;
-  const Json& train = e.config().at("train");
-  if (train.contains("flops_budget")) s["flops_budget"] = train["flops_budget"];
+  const Json& train_block = e.config().at("train");
+  if (train_block.contains("flops_budget")) s["flops_budget"] = train_block["flops_budget"];
   if (s.contains("final_loss")) s["final_train_loss"] = s["final_loss"];
   if (s.contains("final_test_loss")) s["final_validation_loss"] = s["final_test_loss"];
   // Baselines in nats per token from the training labels: the unigram entropy H(X) and the
