@@ -18,7 +18,7 @@ for c in $budgets; do
 done
 cat "$out"/C=*/sweep.jsonl >"$out/sweep.jsonl"
 "$gradlab" fit "$out/sweep.jsonl" --form isoflop --x n_params_non_embedding,flops_budget \
-  --y final_validation_loss --bootstrap 200 --out "$out/isoflop.json" >/dev/null
+  --y final_validation_loss --window 5 --bootstrap 200 --out "$out/isoflop.json" >/dev/null
 /usr/bin/python3 -c "
 import json, sys
 r = json.load(open(sys.argv[1]))
