@@ -34,7 +34,8 @@ Json config(int64_t dim, int64_t depth, int64_t seq_len, const Json& batch, int6
 
 Json run(const Json& cfg, std::vector<Json>& rows) {
   auto e = make_experiment(cfg);
-  while (auto row = e->step()) rows.push_back(*row);
+  while (e->steps_done() < e->total_steps())
+    if (auto row = e->step()) rows.push_back(*row);  // unlogged steps return no row
   return e->summary(rows);
 }
 

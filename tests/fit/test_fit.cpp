@@ -18,15 +18,15 @@ constexpr double kE = 1.69, kA = 406.4, kB = 410.7, kAlpha = 0.34, kBeta = 0.28;
 
 double chinchilla(double n, double d) { return kE + kA / std::pow(n, kAlpha) + kB / std::pow(d, kBeta); }
 
-// 8 × 8 points, N in [1e7, 1e10], D in [1e9, 1e12], log-spaced; L × exp(noise · z).
+// 10 × 10 points, N in [1e7, 1e10], D in [1e9, 1e12], log-spaced; L × exp(noise · z).
 Table surface(double noise, uint64_t seed) {
   Table t;
   t.x_keys = {"N", "D"};
   t.y_key = "L";
   Rng rng(seed);
-  for (int i = 0; i < 8; ++i)
-    for (int j = 0; j < 8; ++j) {
-      const double n = std::pow(10.0, 7 + 3.0 * i / 7), d = std::pow(10.0, 9 + 3.0 * j / 7);
+  for (int i = 0; i < 10; ++i)
+    for (int j = 0; j < 10; ++j) {
+      const double n = std::pow(10.0, 7 + 3.0 * i / 9), d = std::pow(10.0, 9 + 3.0 * j / 9);
       t.x.push_back({n, d});
       t.y.push_back(chinchilla(n, d) * std::exp(noise * rng.normal()));
       t.ids.push_back("p" + std::to_string(i) + "_" + std::to_string(j));
@@ -92,7 +92,7 @@ TEST_CASE("fit: chinchilla recovers a known surface with 1% noise, truth inside 
   CHECK(r["n_starts"] == 4500);  // Hoffmann et al.'s grid
   CHECK(r["optimum"]["gradient_max"].get<double>() < 1e-8);
   CHECK(r["r2"].get<double>() > 0.99);
-  CHECK(r["residuals"].size() == 64);
+  CHECK(r["residuals"].size() == 100);
   const Json& ci = r["bootstrap"]["intervals"];
   for (const auto& [key, truth] : std::vector<std::pair<std::string, double>>{
            {"E", kE}, {"A", kA}, {"B", kB}, {"alpha", kAlpha}, {"beta", kBeta}}) {
@@ -163,8 +163,8 @@ TEST_CASE("fit: held-out rows are predicted, not fitted", "[fit]") {
   o.holdout_key = "N";
   o.holdout_min = 5e9;
   const Json r = fit_table(t, o);
-  CHECK(r["n_points"] == 56);
-  CHECK(r["holdout"]["rows"].size() == 8);
+  CHECK(r["n_points"] == 90);
+  CHECK(r["holdout"]["rows"].size() == 10);
   CHECK(r["holdout"]["max_abs_relative_error"].get<double>() < 1e-6);
   for (const Json& row : r["holdout"]["rows"]) CHECK(row["N"].get<double>() >= 5e9);
 }
