@@ -31,14 +31,14 @@ double number(const std::string& flag, const std::string& s) {
     used = 0;
   }
   if (s.empty() || used != s.size() || !std::isfinite(v))
-    fail<ConfigError>("fit: ", flag, " expects a number, got \"", s, "\"");
+    fail<ConfigError>("", flag, " expects a number, got \"", s, "\"");
   return v;
 }
 
 int64_t integer(const std::string& flag, const std::string& s) {
   const double v = number(flag, s);
   if (v != std::floor(v) || v < 0 || v > 1e9)
-    fail<ConfigError>("fit: ", flag, " expects a non-negative integer, got \"", s, "\"");
+    fail<ConfigError>("", flag, " expects a non-negative integer, got \"", s, "\"");
   return static_cast<int64_t>(v);
 }
 
@@ -49,7 +49,7 @@ int cmd_fit(int argc, char** argv) {
   fit::FitOptions o;
   fit::RowFilter where;
   auto need = [&](int& i, const std::string& flag) -> std::string {
-    if (i + 1 >= argc) fail<ConfigError>("fit: ", flag, " needs a value");
+    if (i + 1 >= argc) fail<ConfigError>("", flag, " needs a value");
     return argv[++i];
   };
   for (int i = 1; i < argc; ++i) {
@@ -70,38 +70,38 @@ int cmd_fit(int argc, char** argv) {
       const std::string rule = need(i, s);
       const size_t at = rule.find('=');
       if (at == std::string::npos || at == 0)
-        fail<ConfigError>("fit: --where expects KEY=VALUE (e.g. model.dim=64), got \"", rule, "\"");
+        fail<ConfigError>("--where expects KEY=VALUE (e.g. model.dim=64), got \"", rule, "\"");
       where.emplace_back(rule.substr(0, at), rule.substr(at + 1));
     } else if (s == "--holdout") {
       // KEY>=VALUE: rows with KEY at least VALUE are predicted, not fitted.
       const std::string rule = need(i, s);
       const size_t at = rule.find(">=");
       if (at == std::string::npos || at == 0)
-        fail<ConfigError>("fit: --holdout expects KEY>=VALUE (e.g. n_params>=5e5), got \"", rule, "\"");
+        fail<ConfigError>("--holdout expects KEY>=VALUE (e.g. n_params>=5e5), got \"", rule, "\"");
       o.holdout_key = rule.substr(0, at);
       o.holdout_min = number("--holdout", rule.substr(at + 2));
     } else if (s.rfind("--", 0) == 0) {
-      fail<ConfigError>("fit: unknown option ", s,
+      fail<ConfigError>("unknown option ", s,
                         " (options: --form --x --y --out --bootstrap --seed --interval --delta "
                         "--grid --bootstrap-starts --budget-tolerance --window --holdout --where)");
     } else if (file.empty()) {
       file = s;
     } else {
-      fail<ConfigError>("fit: unexpected argument \"", s, "\" (one input file expected)");
+      fail<ConfigError>("unexpected argument \"", s, "\" (one input file expected)");
     }
   }
-  if (file.empty()) fail<ConfigError>("fit: an input file (sweep.jsonl or CSV) is required");
-  if (form.empty()) fail<ConfigError>("fit: --form chinchilla|power|kaplan|isoflop is required");
-  if (x.empty()) fail<ConfigError>("fit: --x KEY[,KEY] is required");
-  if (y.empty()) fail<ConfigError>("fit: --y KEY is required");
+  if (file.empty()) fail<ConfigError>("an input file (sweep.jsonl or CSV) is required");
+  if (form.empty()) fail<ConfigError>("--form chinchilla|power|kaplan|isoflop is required");
+  if (x.empty()) fail<ConfigError>("--x KEY[,KEY] is required");
+  if (y.empty()) fail<ConfigError>("--y KEY is required");
   if (!(o.interval > 0 && o.interval < 1))
-    fail<ConfigError>("fit: --interval must lie in (0, 1), got ", o.interval);
+    fail<ConfigError>("--interval must lie in (0, 1), got ", o.interval);
   o.form = fit::parse_form(form);
   if (!grid_path.empty()) {
     try {
       o.grid = Json::parse(read_file(grid_path));
     } catch (const Json::exception& e) {
-      fail<ConfigError>("fit: --grid ", grid_path, ": not JSON (", e.what(), ")");
+      fail<ConfigError>("--grid ", grid_path, ": not JSON (", e.what(), ")");
     }
   }
   const fit::Table table = fit::read_table(file, split_keys(x), y, where);
