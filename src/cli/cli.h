@@ -24,4 +24,5 @@ std::string timestamp();                     // 20260131-120000, local time
 std::string safe_id(const std::string& id);
 // CPU threads for this process: --threads N as given, else GRADLAB_THREADS, else every core.
 void apply_thread_option(const std::optional<std::string>& threads);
+int cmd_fit(int argc, char** argv);  // fit_command.cpp
 }  // namespace gradlab::cli

@@ -28,6 +28,9 @@ static void usage(std::ostream& os) {
         "  list                                   experiment kinds, models, data sources\n"
         "  data CONFIG.json --out FILE.safetensors [--set ...] [--profile NAME]\n"
         "                  write the config's data set (x_train, y_train, x_test, y_test)\n"
+        "  fit FILE --form chinchilla|power|kaplan|isoflop --x KEY[,KEY] --y KEY\n"
+        "                  [--bootstrap B] [--seed S] [--holdout KEY>=V] [--grid G.json] [--out F]\n"
+        "                  fit a scaling law to a sweep.jsonl or CSV (docs/fit.md)\n"
         "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n"
         "  --version                              build, BLAS library and kernels, CPU threads\n";
 }
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "list") return gradlab::cli::cmd_list(argc - 1, argv + 1);
     if (cmd == "report") return gradlab::cli::cmd_report(argc - 1, argv + 1);
     if (cmd == "data") return gradlab::cli::cmd_data(argc - 1, argv + 1);
+    if (cmd == "fit") return gradlab::cli::cmd_fit(argc - 1, argv + 1);
     if (cmd == "bench") return gradlab::bench_main(argc - 1, argv + 1);
     if (cmd == "--version" || cmd == "version") {
       version(std::cout);

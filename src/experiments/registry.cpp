@@ -21,6 +21,7 @@ Kind mode_connectivity_kind();
 Kind central_flow_kind();
 Kind grokking_kind();
 Kind sparse_parity_kind();
+Kind scaling_kind();
 
 const std::vector<Kind>& experiment_kind_table() {
   // In the order of the lecture: the quadratic picture and the edge of stability, margins,
@@ -30,6 +31,7 @@ const std::vector<Kind>& experiment_kind_table() {
       implicit_bias_kind(),     double_descent_kind(), random_labels_kind(),
       catapult_kind(),          mode_connectivity_kind(),
       central_flow_kind(),      grokking_kind(),        sparse_parity_kind(),
+      scaling_kind(),
   };
   return table;
 }

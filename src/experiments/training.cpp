@@ -93,6 +93,27 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
     x_test_ = make_inputs(data_.test);
     t_test_ = make_targets(data_.test);
   }
+  x_train_eval_ = x_train_, t_train_eval_ = t_train_;
+  x_test_eval_ = x_test_, t_test_eval_ = t_test_;
+  // train.eval_examples (a key of the scaling kind: present only in its resolved configs).
+  const Json& train_block = config.at("train");
+  std::optional<int64_t> m;
+  if (train_block.contains("eval_examples") && train_block["eval_examples"].is_number_integer())
+    m = train_block["eval_examples"].get<int64_t>();
+  if (m) {
+    // Rows floor(i·n/m), i < m: spread over the split (a text's windows run through the book,
+    // so the first m would all come from its beginning).
+    auto thin = [&](const Tensor& x, const Targets& t, int64_t n, Tensor& xo, Targets& to) {
+      if (*m >= n) return;
+      std::vector<int64_t> rows(static_cast<size_t>(*m));
+      for (int64_t i = 0; i < *m; ++i) rows[static_cast<size_t>(i)] = i * n / *m;
+      Tensor r = from_indices(rows, {*m}, device_);
+      xo = index_select(x, 0, r);
+      to = select_targets(t, r);
+    };
+    thin(x_train_, t_train_, data_.train.n, x_train_eval_, t_train_eval_);
+    if (data_.test.n > 0) thin(x_test_, t_test_, data_.test.n, x_test_eval_, t_test_eval_);
+  }
   if (is_binary_margin_loss(loss_kind_) && data_.num_classes != 2)
     fail<ConfigError>("loss ", loss_name(loss_kind_), " is binary: choose exactly two classes ",
                       "(data.classes), the data set has ", data_.num_classes);
@@ -197,13 +218,19 @@ std::string TrainingExperiment::description() const {
          std::to_string(model_->num_params()) + " parameters) on " + data_.description;
 }
 
+void TrainingExperiment::set_total_steps(int64_t steps) {
+  if (step_ != 0) fail<ConfigError>("the step count can change only before the first step");
+  if (steps < 1) fail<ConfigError>("a run needs at least 1 step, got ", steps);
+  total_steps_ = steps;
+}
+
 int64_t TrainingExperiment::steps_per_epoch() const {
   return batch_size_ == 0 ? 1 : (data_.train.n + batch_size_ - 1) / batch_size_;
 }
 
 bool TrainingExperiment::evaluate_test(double& loss, double& acc) const {
   if (!x_test_.defined()) return false;
-  evaluate(x_test_, t_test_, loss, acc);
+  evaluate(x_test_eval_, t_test_eval_, loss, acc);
   return true;
 }
 
@@ -284,13 +311,13 @@ std::optional<Json> TrainingExperiment::step() {
       if (a >= 0) r["train_acc"] = a;  // accuracy() is -1 for regression: no accuracy
     } else {
       double l, a;
-      evaluate(x_train_, t_train_, l, a);
+      evaluate(x_train_eval_, t_train_eval_, l, a);
       put_finite(r, "loss", l);
       if (a >= 0) r["train_acc"] = a;
     }
     if (x_test_.defined()) {
       double l, a;
-      evaluate(x_test_, t_test_, l, a);
+      evaluate(x_test_eval_, t_test_eval_, l, a);
       put_finite(r, "test_loss", l);
       if (a >= 0) r["test_acc"] = a;
     }
@@ -329,11 +356,11 @@ std::optional<Json> TrainingExperiment::preview() const {
   Json r = Json::object();
   r["step"] = step_;
   double l, a;
-  evaluate(x_train_, t_train_, l, a);
+  evaluate(x_train_eval_, t_train_eval_, l, a);
   put_finite(r, "loss", l);
   if (a >= 0) r["train_acc"] = a;
   if (x_test_.defined()) {
-    evaluate(x_test_, t_test_, l, a);
+    evaluate(x_test_eval_, t_test_eval_, l, a);
     put_finite(r, "test_loss", l);
     if (a >= 0) r["test_acc"] = a;
   }

@@ -45,6 +45,9 @@ class TrainingExperiment : public Experiment {
   explicit TrainingExperiment(const Json& config, TrainingHooks hooks = {});
   int64_t total_steps() const override { return total_steps_; }
   int64_t steps_done() const override { return step_; }
+  // Replaces the step count of train.steps / train.epochs before the first step (scaling's
+  // train.flops_budget); the learning-rate schedule follows the new count.
+  void set_total_steps(int64_t steps);
   std::optional<Json> step() override;
   std::optional<Json> preview() const override;
   bool diverged() const override { return diverged_; }
@@ -66,7 +69,9 @@ class TrainingExperiment : public Experiment {
   int64_t steps_per_epoch() const;
   // Loss and accuracy (−1 for regression) at the current parameters on the training set,
   // and on the test set (false when there is none).
-  void evaluate_train(double& loss, double& acc) const { evaluate(x_train_, t_train_, loss, acc); }
+  void evaluate_train(double& loss, double& acc) const {
+    evaluate(x_train_eval_, t_train_eval_, loss, acc);
+  }
   bool evaluate_test(double& loss, double& acc) const;
   // The same at other parameters of this model (mode_connectivity's paths between networks).
   void evaluate_train_at(const TensorList& params, double& loss, double& acc) const {
@@ -105,6 +110,10 @@ class TrainingExperiment : public Experiment {
   Dataset data_;
   Tensor x_train_, x_test_;
   Targets t_train_, t_test_;
+  // What logged rows evaluate: the splits themselves, or with train.eval_examples (scaling)
+  // that many evenly spaced examples of each.
+  Tensor x_train_eval_, x_test_eval_;
+  Targets t_train_eval_, t_test_eval_;
   LossKind loss_kind_ = LossKind::Mse;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Optimizer> optimizer_;
