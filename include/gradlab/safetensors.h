@@ -27,7 +27,10 @@ struct SafetensorsFile {
   const Tensor* find(const std::string& name) const;
 };
 // IOError naming the file and the problem (missing, truncated, bad header, bad dtype).
+// Every size in the header is checked against the file before anything is allocated.
 SafetensorsFile load_safetensors(const std::string& path);
+// The same for a file's bytes already in memory; `path` names them in messages.
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path);
 
 // Write bytes to path atomically: path.tmp then rename (a crash leaves the old file).
 void write_file_atomic(const std::string& path, const std::string& bytes);

@@ -11,6 +11,7 @@
 
 #include "config/config_internal.h"
 #include "gradlab/error.h"
+#include "gradlab/json_text.h"
 
 namespace gradlab {
 namespace {
@@ -127,11 +128,16 @@ std::string value_id(const Json& v) {
 Json parse_config_text(const std::string& text, const std::string& source_name) {
   std::vector<ParseFrame> frames;
   std::string last_key;
-  const Json::parser_callback_t reject_duplicates = [&](int, Json::parse_event_t event,
+  const Json::parser_callback_t reject_duplicates = [&](int depth, Json::parse_event_t event,
                                                         Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
+        // Copying and validating recurse once per level (gradlab/json_text.h).
+        if (depth >= kMaxJsonDepth) {
+          fail<ConfigError>(source_name, ": invalid JSON: nested deeper than ", kMaxJsonDepth,
+                            " levels");
+        }
         frames.push_back({{}, last_key});
         last_key.clear();
         break;

@@ -22,6 +22,10 @@ namespace {
 
 const char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
+// Integer class labels become one output per class (and a one-hot row per example): a corrupt
+// or mistaken label such as 2^40 must not ask for that many (CIFAR-100 has 100, ImageNet-21k
+// about 21,800).
+constexpr int64_t kMaxClassId = (int64_t{1} << 20) - 1;
 
 // A parser for the few Python literals an .npy header holds.
 class HeaderParser {
@@ -54,7 +58,28 @@ class HeaderParser {
 
  private:
   [[noreturn]] void error(const std::string& what) const {
-    fail<IOError>(where_, ": malformed .npy header (", what, " at character ", pos_, "): ", text_);
+    fail<IOError>(where_, ": malformed .npy header (", what, " at character ", pos_,
+                  "): ", printable(text_));
+  }
+  // The header as one line of printable ASCII (an error is one line; the header ends with a
+  // newline and a corrupt one may hold any byte), at most 160 characters.
+  static std::string printable(const std::string& text) {
+    std::string out;
+    for (size_t i = 0; i < text.size() && out.size() < 160; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c < 0x20 || c >= 0x7f) {
+        const char* digits = "0123456789abcdef";
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    if (out.size() >= 160) out += "...";
+    return out;
   }
   void skip_spaces() {
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n')) ++pos_;
@@ -258,6 +283,11 @@ SourceSplit make_split(const DataConfig& config, const std::string& suffix, Sour
         fail<IOError>("npy: data.", y_key, " (", y_path, ") has label ", y.integers[i],
                       " at index ", i, "; class labels must be >= 0 (the SVM kinds "
                       "svm_margin and implicit_bias also take two values such as -1/+1)");
+      }
+      if (y.integers[i] > kMaxClassId || y.integers[i] < -kMaxClassId) {
+        fail<IOError>("npy: data.", y_key, " (", y_path, ") has label ", y.integers[i],
+                      " at index ", i, "; class labels must lie in 0..", kMaxClassId,
+                      " (one output per class)");
       }
       source.num_classes = std::max(source.num_classes, y.integers[i] + 1);
     }

@@ -68,8 +68,6 @@ const std::vector<Allowed>& allowed_reads() {
        "summary.json of a run, not a config"},
       {"src/cli/commands.cpp", "done.value(\"status\", \"\")",
        "summary.json of a sweep point, not a config"},
-      {"src/cli/report.cpp", "summary.value(\"status\", \"?\")",
-       "summary.json of the reported run, not a config"},
       {"src/bench/bench_double_descent.cpp", "row.value(\"test_error\", 0.0)",
        "a metrics row of the benchmark's own sweep, not a config"},
       // Checkpoint state (state.json) of each kind: written by the same build, but a flag

@@ -1,0 +1,36 @@
+// JSON from outside bytes, parsed with a depth bound (see include/gradlab/json_text.h).
+#include "gradlab/json_text.h"
+
+#include "gradlab/error.h"
+
+namespace gradlab {
+
+std::string json_error_reason(const std::string& what) {
+  const size_t column = what.find("column ");
+  const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
+  std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
+  // nlohmann quotes the offending bytes ("last read: '...'"), which may hold a newline.
+  for (char& c : reason)
+    if (c == '\n' || c == '\r') c = ' ';
+  return reason;
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& name) {
+  const nlohmann::json::parser_callback_t bound_depth = [&](int depth,
+                                                            nlohmann::json::parse_event_t event,
+                                                            nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start ||
+         event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= kMaxJsonDepth) {
+      fail<IOError>(name, ": JSON nested deeper than ", kMaxJsonDepth, " levels");
+    }
+    return true;
+  };
+  try {
+    return nlohmann::json::parse(text, bound_depth);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail<IOError>(name, ": not valid JSON (", json_error_reason(e.what()), ")");
+  }
+}
+
+}  // namespace gradlab
