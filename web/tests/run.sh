@@ -4,6 +4,7 @@
 #   browser.mjs   every page in headless Chromium under a strict CSP (playwright-core)
 #   svm.mjs       the SVM margin lab (svm.html) the same way
 #   generalisation.mjs  the random-labels and double-descent pages the same way
+#   decoders.mjs  property tests: random / truncated / extreme URL hashes and dropped files
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
 set -uo pipefail
@@ -26,7 +27,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser svm generalisation; do
+for suite in wasm-api browser svm generalisation decoders; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
