@@ -58,7 +58,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void error(const std::string& what) const {
-    fail<IOError>(where_, ": malformed .npy header (", what, " at character ", pos_,
+    fail<IOError>(where_, ": malformed .npy header (", printable(what), " at character ", pos_,
                   "): ", printable(text_));
   }
   // The header as one line of printable ASCII (an error is one line; the header ends with a
