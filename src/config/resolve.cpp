@@ -147,6 +147,14 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
         break;
       case Json::parse_event_t::key: {
         last_key = parsed.get<std::string>();
+        // No config key holds a control character; refusing it here keeps every later message
+        // that names the key on one line.
+        for (const char c : last_key) {
+          if (static_cast<unsigned char>(c) < 0x20) {
+            fail<ConfigError>(source_name, ": invalid JSON: the key \"", one_line(last_key),
+                              "\" holds a control character");
+          }
+        }
         if (!frames.back().keys.insert(last_key).second) {
           std::string where;
           for (const ParseFrame& f : frames) where += f.name.empty() ? "" : f.name + ".";

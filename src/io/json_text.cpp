@@ -5,6 +5,25 @@
 
 namespace gradlab {
 
+std::string one_line(const std::string& text, size_t max_chars) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= max_chars) return out + "...";
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    } else {
+      out += static_cast<char>(c);  // UTF-8 passes through: names may be non-English
+    }
+  }
+  return out;
+}
+
 std::string json_error_reason(const std::string& what) {
   const size_t column = what.find("column ");
   const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);

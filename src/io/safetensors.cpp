@@ -18,7 +18,7 @@ DType parse_dtype(const std::string& s, const std::string& path, const std::stri
   if (s == "F32") return DType::F32;
   if (s == "F64") return DType::F64;
   if (s == "I64") return DType::I64;
-  fail<IOError>(path, ": tensor '", name, "' has dtype ", s,
+  fail<IOError>(path, ": tensor '", one_line(name), "' has dtype ", one_line(s),
                 " (supported: F32, F64, I64)");
 }
 
@@ -115,16 +115,16 @@ SafetensorsFile parse_safetensors(const std::string& data, const std::string& pa
     }
     const auto& e = *it;
     if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-      fail<IOError>(path, ": entry '", it.key(), "' lacks dtype/shape/data_offsets");
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' lacks dtype/shape/data_offsets");
     if (!e["dtype"].is_string())
-      fail<IOError>(path, ": entry '", it.key(), "' has a dtype that is not a string");
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has a dtype that is not a string");
     const DType dt = parse_dtype(e["dtype"].get<std::string>(), path, it.key());
     // Every dimension a non-negative integer, and the element count bounded by the data
     // section (checked as we multiply, so a corrupt shape cannot overflow int64 or ask for a
     // multi-GB tensor before the offsets are compared with the file).
     const nlohmann::json& dims = e["shape"];
     if (!dims.is_array())
-      fail<IOError>(path, ": entry '", it.key(), "' has a shape that is not a list");
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has a shape that is not a list");
     // The product of the non-zero dimensions is bounded too (an empty [0, 2^40, 2^40] tensor
     // would overflow its strides).
     const uint64_t limit = std::max<uint64_t>(data_bytes, uint64_t{1} << 32);
@@ -133,7 +133,7 @@ SafetensorsFile parse_safetensors(const std::string& data, const std::string& pa
     bool has_zero = false, too_large = false;
     for (const nlohmann::json& d : dims) {
       if (!d.is_number_unsigned())
-        fail<IOError>(path, ": entry '", it.key(), "' has shape ", dims.dump(),
+        fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(),
                       ": dimensions must be non-negative integers");
       const uint64_t size = d.get<uint64_t>();
       if (size == 0) {
@@ -144,7 +144,7 @@ SafetensorsFile parse_safetensors(const std::string& data, const std::string& pa
         nonzero *= size;
       }
       if (too_large)
-        fail<IOError>(path, ": entry '", it.key(), "' has shape ", dims.dump(), ", more ",
+        fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(), ", more ",
                       "values than the file's ", data_bytes, " data bytes hold");
       shape.push_back(static_cast<int64_t>(size));
     }
@@ -152,22 +152,22 @@ SafetensorsFile parse_safetensors(const std::string& data, const std::string& pa
     const nlohmann::json& offsets = e["data_offsets"];
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned())
-      fail<IOError>(path, ": entry '", it.key(), "' has invalid data_offsets ", offsets.dump(),
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has invalid data_offsets ", offsets.dump(),
                     " (expected [begin, end], byte offsets into the data)");
     const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
     if (end < begin)
-      fail<IOError>(path, ": entry '", it.key(), "' has invalid data_offsets [", begin, ", ",
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has invalid data_offsets [", begin, ", ",
                     end, "] (end before begin)");
     if (end > data_bytes)
-      fail<IOError>(path, ": truncated: entry '", it.key(), "' ends at byte ", end,
+      fail<IOError>(path, ": truncated: entry '", one_line(it.key()), "' ends at byte ", end,
                     " of the data but the file holds ", data_bytes, " data bytes");
     const uint64_t width = dtype_size(dt);
     if (count > data_bytes / width)
-      fail<IOError>(path, ": entry '", it.key(), "' has shape ", dims.dump(), ", more ",
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(), ", more ",
                     dtype_name(dt), " values than the file's ", data_bytes, " data bytes hold");
     const uint64_t want = count * width;
     if (end - begin != want)
-      fail<IOError>(path, ": entry '", it.key(), "' has ", end - begin, " bytes but shape ",
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has ", end - begin, " bytes but shape ",
                     shape_str(shape), " of ", dtype_name(dt), " needs ", want);
     Tensor t = empty(shape, dt, Device::CPU);
     if (want) std::memcpy(t.raw_data(), data.data() + base + begin, static_cast<size_t>(want));

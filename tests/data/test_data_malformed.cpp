@@ -99,6 +99,11 @@ TEST_CASE("malformed: npy class labels past 2^20 and header errors on one line",
   const std::string message = error_of<IOError>([&] { data::read_npy(x, "x"); });
   check_one_line(message, x);
   CHECK_THAT(message, Contains("malformed .npy header") && Contains("\\n"));
+  // And the dtype it names (fuzz_npy's second finding: descr '<\n*4').
+  write_file(x, npy_file("<\n*4", {2, 1}, Bytes(16, 0)));
+  const std::string dtype = error_of<IOError>([&] { data::read_npy(x, "x"); });
+  check_one_line(dtype, x);
+  CHECK_THAT(dtype, Contains("unsupported dtype '<\\n*4'"));
 }
 
 TEST_CASE("malformed: IDX headers that promise more than the file, and empty image sets",
