@@ -20,9 +20,10 @@ constexpr int kMaxJsonDepth = 64;
 // line) in the message, which is always one line.
 nlohmann::json parse_json_text(const std::string& text, const std::string& name);
 
-// `text` from a file as it goes into a one-line message: control characters and bytes past
-// ASCII escaped (\n, \x1f), cut after `max_chars` characters with "...".
-std::string one_line(const std::string& text, size_t max_chars = 120);
+// `text` from a file as it goes into a one-line message: control characters escaped (\n,
+// \x1f), with `ascii_only` every byte past ASCII too (for text that may not be UTF-8), cut
+// after `max_chars` characters with "...".
+std::string one_line(const std::string& text, size_t max_chars = 120, bool ascii_only = false);
 
 // The parse error's reason without nlohmann's "[json.exception.parse_error.101] parse error at
 // line 1, column 5: " prefix (callers print their own position).

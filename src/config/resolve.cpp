@@ -22,14 +22,6 @@ using config::join_words;
 
 // ---- parsing ----------------------------------------------------------------------------------
 
-// "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..." →
-// "syntax error ...": we print our own position in front.
-std::string parse_error_reason(const std::string& what) {
-  const size_t column = what.find("column ");
-  const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 // One frame per open object/array while parsing: the keys seen so far in it, and its name.
 struct ParseFrame {
   std::set<std::string> keys;
@@ -178,7 +170,7 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
       if (text[i] == '\n') ++line, line_start = i + 1;
     }
     fail<ConfigError>(source_name, ":", line, ":", end - line_start + 1,
-                      ": invalid JSON: ", parse_error_reason(e.what()));
+                      ": invalid JSON: ", json_error_reason(e.what()));
   }
   if (!config.is_object()) {
     fail<ConfigError>(source_name, ": expected a JSON object at the top level, got ",

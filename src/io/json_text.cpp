@@ -5,7 +5,7 @@
 
 namespace gradlab {
 
-std::string one_line(const std::string& text, size_t max_chars) {
+std::string one_line(const std::string& text, size_t max_chars, bool ascii_only) {
   static const char digits[] = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -13,7 +13,7 @@ std::string one_line(const std::string& text, size_t max_chars) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
       out += "\\n";
-    } else if (c < 0x20 || c == 0x7f) {
+    } else if (c < 0x20 || c == 0x7f || (ascii_only && c >= 0x80)) {
       out += "\\x";
       out += digits[c >> 4];
       out += digits[c & 15];
@@ -28,10 +28,9 @@ std::string json_error_reason(const std::string& what) {
   const size_t column = what.find("column ");
   const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
   std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-  // nlohmann quotes the offending bytes ("last read: '...'"), which may hold a newline.
-  for (char& c : reason)
-    if (c == '\n' || c == '\r') c = ' ';
-  return reason;
+  // nlohmann quotes the offending bytes ("last read: '...'"), which may be any bytes (invalid
+  // UTF-8 included: the message would not even be text).
+  return one_line(reason, 200, /*ascii_only=*/true);
 }
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& name) {

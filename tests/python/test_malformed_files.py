@@ -87,7 +87,8 @@ class MalformedFilesTest(unittest.TestCase):
         for name, images, gz, reason in cases:
             with self.subTest(name), scratch_dir() as d:
                 for prefix in ("train", "t10k"):
-                    write(os.path.join(d, f"{prefix}-labels-idx1-ubyte"), good_labels)
+                    labels = idx(0x801, [0]) if name == "no images" and prefix == "train" else good_labels
+                    write(os.path.join(d, f"{prefix}-labels-idx1-ubyte"), labels)
                     if prefix == "t10k":
                         write(os.path.join(d, "t10k-images-idx3-ubyte"), good_images)
                 bad = os.path.join(d, "train-images-idx3-ubyte" + (".gz" if gz else ""))
@@ -124,7 +125,7 @@ class MalformedFilesTest(unittest.TestCase):
                                    bytes(20)), "truncated .npy file"),
             ("malformed header", npy("{'descr': '<f8', 'fortran_order': Maybe, 'shape': (2,), }",
                                      bytes(16)), "malformed .npy header"),
-            ("unterminated header", b"\x93NUMPY\x01\x00\x08\x00{'descr", "malformed .npy header"),
+            ("unterminated header", b"\x93NUMPY\x01\x00\x07\x00{'descr", "malformed .npy header"),
         ]
         for name, x, reason in cases:
             with self.subTest(name), scratch_dir() as d:
@@ -186,7 +187,9 @@ class MalformedFilesTest(unittest.TestCase):
         with scratch_dir() as d:  # 10^6 sweep points: refused at once, not validated one by one
             sweep = {k: list(range(1, 11)) for k in
                      ["seed", "train.steps", "optim.lr", "data.n_train", "train.log_every", "data.seed"]}
-            bad = write(os.path.join(d, "sweep.json"), json.dumps(dict(BASE, sweep=sweep)))
+            data = {"source": "synthetic", "generator": "gaussian_mixture", "n_train": 8, "n_test": 0,
+                    "num_classes": 2, "dim": 2}
+            bad = write(os.path.join(d, "sweep.json"), json.dumps(dict(BASE, data=data, sweep=sweep)))
             proc = run_cli("validate", bad, check=False, timeout=60)
             self.assertEqual(proc.returncode, 2, proc.stderr)
             self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
