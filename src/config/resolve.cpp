@@ -171,6 +171,9 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
     }
     fail<ConfigError>(source_name, ":", line, ":", end - line_start + 1,
                       ": invalid JSON: ", json_error_reason(e.what()));
+  } catch (const Json::out_of_range& e) {
+    // A number past double's range (1e999) is out_of_range.406, not a parse error.
+    fail<ConfigError>(source_name, ": invalid JSON: ", json_error_reason(e.what()));
   }
   if (!config.is_object()) {
     fail<ConfigError>(source_name, ": expected a JSON object at the top level, got ",

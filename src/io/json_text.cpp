@@ -48,6 +48,10 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& name)
     return nlohmann::json::parse(text, bound_depth);
   } catch (const nlohmann::json::parse_error& e) {
     fail<IOError>(name, ": not valid JSON (", json_error_reason(e.what()), ")");
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number past double's range (1e999): nlohmann throws out_of_range.406, not a parse
+    // error (found by fuzz_safetensors).
+    fail<IOError>(name, ": not valid JSON (", json_error_reason(e.what()), ")");
   }
 }
 

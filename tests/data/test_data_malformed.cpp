@@ -69,6 +69,9 @@ TEST_CASE("malformed: safetensors offsets, shapes and types are checked before a
   CHECK_THAT(error(std::string(100000, '[') + std::string(100000, ']')),
              Contains("JSON nested deeper than 64 levels"));
   check_one_line(error("{\"a\": \"\n"), name);
+  // A number past double's range: nlohmann's out_of_range, not a parse error, escaped as an
+  // "internal error" (found by fuzz_safetensors).
+  CHECK_THAT(error(R"({"w": 1e999})"), Contains("not valid JSON") && Contains("number overflow"));
   // A valid file still loads.
   const SafetensorsFile ok = parse_safetensors(
       safetensors_bytes(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
@@ -158,6 +161,8 @@ TEST_CASE("malformed: deeply nested config JSON and huge sweeps fail at once",
       error_of<ConfigError>([&] { parse_config_text(deep, "deep.json"); });
   check_one_line(message, "deep.json");
   CHECK_THAT(message, Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of<ConfigError>([&] { parse_config_text(R"({"seed": 1e999})", "big.json"); }),
+             Contains("big.json: invalid JSON: ") && Contains("number overflow"));
   // 6 keys x 10 values = 10^6 points: refused before validating any of them.
   Json config = parse_config_text(R"({"kind": "quadratic_gd", "quadratic": {"eigenvalues": [1, 2]},
       "optim": {"type": "gd", "lr": 0.1}, "train": {"steps": 5}})",

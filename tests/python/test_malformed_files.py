@@ -179,6 +179,7 @@ class MalformedFilesTest(unittest.TestCase):
             ("nested 100000 deep", '{"a": ' + "[" * 100000 + "]" * 100000 + "}",
              "nested deeper than 64 levels"),
             ("top level not an object", "[1, 2]", "expected a JSON object"),
+            ("a number past double's range", '{"seed": 1e999}', "number overflow"),
         ]
         for name, text, reason in cases:
             with self.subTest(name), scratch_dir() as d:
