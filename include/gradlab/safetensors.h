@@ -27,7 +27,10 @@ struct SafetensorsFile {
   const Tensor* find(const std::string& name) const;
 };
 // IOError naming the file and the problem (missing, truncated, bad header, bad dtype).
+// Every size in the header is checked against the file before anything is allocated.
 SafetensorsFile load_safetensors(const std::string& path);
+// The same for a file's bytes already in memory; `path` names them in messages.
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path);
 
 // Write bytes to path atomically and durably: path.tmp, fsync, rename, fsync of the folder (a
 // crash leaves the old file or the new one). IOError naming the file and errno's reason (e.g.

@@ -73,7 +73,12 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return 2;
   } catch (const gradlab::Error& e) {
-    std::cerr << "gradlab " << cmd << ": " << e.what() << "\n";
+    // One line, whatever a message quoted from a file (the readers escape what they quote;
+    // this is the backstop).
+    std::string message = e.what();
+    for (char& c : message)
+      if (c == '\n' || c == '\r') c = ' ';
+    std::cerr << "gradlab " << cmd << ": " << message << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "gradlab " << cmd << ": internal error: " << e.what() << "\n";

@@ -20,9 +20,12 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "cli/svg_chart.h"
 #include "gradlab/config_views.h"
 #include "gradlab/experiment.h"
+#include "gradlab/json_text.h"
+#include "gradlab/safetensors.h"
 
 namespace gradlab::cli {
 
@@ -36,6 +39,8 @@ const std::set<std::string> kOwnCharts = {
     "train_acc", "test_acc", "coords", "sharpness_avg", "loss_avg"};
 // At most this many components of an array metric get a line each.
 constexpr size_t kMaxComponents = 8;
+// At most this many charts of the metrics without a chart of their own.
+constexpr size_t kMaxOtherCharts = 64;
 
 // probe.average_window as text ("W" when the config does not say).
 // What the page says about the run's config.json, a resolved config read through the views
@@ -76,29 +81,38 @@ bool is_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::vector<Json> read_rows(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) fail<IOError>("cannot read ", path);
+}  // namespace
+
+std::vector<Json> parse_metrics_rows(const std::string& text, const std::string& path) {
   std::vector<Json> rows;
-  std::string line;
-  for (int number = 1; std::getline(f, line); ++number) {
+  size_t start = 0;
+  for (int number = 1; start < text.size(); ++number) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
     if (line.empty()) continue;
+    const std::string where = path + ":" + std::to_string(number);
     try {
-      rows.push_back(Json::parse(line));
-    } catch (const Json::exception&) {
-      fail<IOError>(path, ":", number, ": not a JSON object (a truncated row?)");
+      rows.push_back(parse_json_text(line, where));
+    } catch (const IOError&) {
+      fail<IOError>(where, ": not a JSON object (a truncated row?)");
     }
-    if (!rows.back().is_object())
-      fail<IOError>(path, ":", number, ": expected a JSON object per line");
+    if (!rows.back().is_object()) fail<IOError>(where, ": expected a JSON object per line");
   }
   return rows;
 }
+
+namespace {
+
+// A row's step, when it has a numeric one.
+bool has_step(const Json& r) { return r.contains("step") && r["step"].is_number(); }
 
 // (step, row[key]) for rows where key is a number; (step, row[key][i]) for arrays.
 Points scalar_points(const std::vector<Json>& rows, const std::string& key) {
   Points p;
   for (const Json& r : rows)
-    if (r.contains(key) && r[key].is_number() && r.contains("step"))
+    if (r.contains(key) && r[key].is_number() && has_step(r))
       p.emplace_back(r["step"].get<double>(), r[key].get<double>());
   return p;
 }
@@ -106,7 +120,7 @@ Points component_points(const std::vector<Json>& rows, const std::string& key, s
   Points p;
   for (const Json& r : rows)
     if (r.contains(key) && r[key].is_array() && r[key].size() > i && r[key][i].is_number() &&
-        r.contains("step"))
+        has_step(r))
       p.emplace_back(r["step"].get<double>(), r[key][i].get<double>());
   return p;
 }
@@ -236,6 +250,9 @@ std::vector<Section> build_charts(const std::vector<Json>& rows, const ConfigFac
   for (const Json& r : rows)
     for (auto it = r.begin(); it != r.end(); ++it)
       if (!kOwnCharts.count(it.key()) && seen.insert(it.key()).second) keys.push_back(it.key());
+  // A file with thousands of distinct keys (not one gradlab wrote) must not take quadratic
+  // time: the first kMaxOtherCharts keys get a chart each.
+  if (keys.size() > kMaxOtherCharts) keys.resize(kMaxOtherCharts);
   for (const std::string& key : keys) {
     Section s{key, "", {}};
     s.chart.y_label = key;
@@ -311,9 +328,10 @@ std::string run_page(const std::string& dir, const std::vector<Json>& rows, cons
        << ", η = " << format_number(facts.optim->lr);
   os << "<br>" << rows.size() << " metrics rows";
   if (summary.is_object()) {
-    os << " · status <span class=\"status\">" << escape_html(summary.value("status", "?"))
-       << "</span>";
-    if (summary.contains("divergence_reason"))
+    const bool has_status = summary.contains("status") && summary["status"].is_string();
+    os << " · status <span class=\"status\">"
+       << escape_html(has_status ? summary["status"].get<std::string>() : "?") << "</span>";
+    if (summary.contains("divergence_reason") && summary["divergence_reason"].is_string())
       os << "<br>" << escape_html(summary["divergence_reason"].get<std::string>());
   } else {
     os << " · no summary.json (the run is unfinished or was killed)";
@@ -335,24 +353,16 @@ std::string run_page(const std::string& dir, const std::vector<Json>& rows, cons
   return os.str();
 }
 
-// One finished (or running) run of a folder.
-struct RunData {
-  std::string id;
-  std::vector<Json> rows;
-  Json summary, config;
-};
+using RunData = ReportRun;
 
 Json optional_json(const std::string& path) {
   if (!is_file(path)) return Json();
-  try {
-    return Json::parse(read_file(path));
-  } catch (const Json::exception&) {
-    fail<IOError>(path, " is not valid JSON");
-  }
+  return parse_json_text(read_file(path), path);
 }
 
 RunData load_run(const std::string& dir, const std::string& id) {
-  return {id, read_rows(dir + "/metrics.jsonl"), optional_json(dir + "/summary.json"),
+  const std::string metrics = dir + "/metrics.jsonl";
+  return {id, parse_metrics_rows(read_file(metrics), metrics), optional_json(dir + "/summary.json"),
           optional_json(dir + "/config.json")};
 }
 
@@ -447,6 +457,13 @@ std::vector<std::string> sweep_run_ids(const std::string& dir) {
 
 }  // namespace
 
+std::string run_report_page(const std::string& dir, const ReportRun& run) {
+  return run_page(dir, run.rows, run.summary, run.config);
+}
+std::string sweep_report_page(const std::string& dir, const std::vector<ReportRun>& runs) {
+  return sweep_page(dir, runs);
+}
+
 std::string write_report(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (!is_dir(dir))
@@ -454,7 +471,7 @@ std::string write_report(std::string dir) {
   const std::string out = dir + "/report.html";
   if (is_file(dir + "/metrics.jsonl")) {
     RunData run = load_run(dir, dir);
-    write_file_atomic(out, run_page(dir, run.rows, run.summary, run.config));
+    write_file_atomic(out, run_report_page(dir, run));
   } else {
     std::vector<std::string> ids = sweep_run_ids(dir);
     if (ids.empty())
@@ -462,7 +479,7 @@ std::string write_report(std::string dir) {
                     "with runs/<id>/metrics.jsonl)");
     std::vector<RunData> runs;
     for (const std::string& id : ids) runs.push_back(load_run(dir + "/runs/" + id, id));
-    write_file_atomic(out, sweep_page(dir, runs));
+    write_file_atomic(out, sweep_report_page(dir, runs));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include "config/config_internal.h"
 #include "gradlab/error.h"
+#include "gradlab/json_text.h"
 
 namespace gradlab {
 namespace {
@@ -20,14 +21,6 @@ using config::find_path;
 using config::join_words;
 
 // ---- parsing ----------------------------------------------------------------------------------
-
-// "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..." →
-// "syntax error ...": we print our own position in front.
-std::string parse_error_reason(const std::string& what) {
-  const size_t column = what.find("column ");
-  const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
 
 // One frame per open object/array while parsing: the keys seen so far in it, and its name.
 struct ParseFrame {
@@ -127,11 +120,16 @@ std::string value_id(const Json& v) {
 Json parse_config_text(const std::string& text, const std::string& source_name) {
   std::vector<ParseFrame> frames;
   std::string last_key;
-  const Json::parser_callback_t reject_duplicates = [&](int, Json::parse_event_t event,
+  const Json::parser_callback_t reject_duplicates = [&](int depth, Json::parse_event_t event,
                                                         Json& parsed) {
     switch (event) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
+        // Copying and validating recurse once per level (gradlab/json_text.h).
+        if (depth >= kMaxJsonDepth) {
+          fail<ConfigError>(source_name, ": invalid JSON: nested deeper than ", kMaxJsonDepth,
+                            " levels");
+        }
         frames.push_back({{}, last_key});
         last_key.clear();
         break;
@@ -141,6 +139,14 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
         break;
       case Json::parse_event_t::key: {
         last_key = parsed.get<std::string>();
+        // No config key holds a control character; refusing it here keeps every later message
+        // that names the key on one line.
+        for (const char c : last_key) {
+          if (static_cast<unsigned char>(c) < 0x20) {
+            fail<ConfigError>(source_name, ": invalid JSON: the key \"", one_line(last_key),
+                              "\" holds a control character");
+          }
+        }
         if (!frames.back().keys.insert(last_key).second) {
           std::string where;
           for (const ParseFrame& f : frames) where += f.name.empty() ? "" : f.name + ".";
@@ -164,7 +170,10 @@ Json parse_config_text(const std::string& text, const std::string& source_name) 
       if (text[i] == '\n') ++line, line_start = i + 1;
     }
     fail<ConfigError>(source_name, ":", line, ":", end - line_start + 1,
-                      ": invalid JSON: ", parse_error_reason(e.what()));
+                      ": invalid JSON: ", json_error_reason(e.what()));
+  } catch (const Json::out_of_range& e) {
+    // A number past double's range (1e999) is out_of_range.406, not a parse error.
+    fail<ConfigError>(source_name, ": invalid JSON: ", json_error_reason(e.what()));
   }
   if (!config.is_object()) {
     fail<ConfigError>(source_name, ": expected a JSON object at the top level, got ",

@@ -128,11 +128,25 @@ void check_profiles(const Json& profiles) {
 
 void validate_point(const Json& config);
 
+// The most points one sweep block may have.
+constexpr size_t kMaxSweepPoints = 10000;
+
 void check_sweep(const Json& config) {
   const Json& sweep = config.at("sweep");
   const SchemaIndex& index = schema_index();
   if (sweep.empty()) {
     fail<ConfigError>("sweep: empty; give {\"key.path\": [value, ...]} or remove the block");
+  }
+  // Each point is validated (and later run): a product of long lists must fail at once, not
+  // spend hours validating 10^10 points (or checking a 10^6-value list for repeats).
+  size_t points = 1;
+  for (const auto& item : sweep.items()) {
+    const size_t values = item.value().is_array() ? item.value().size() : 1;
+    if (values > 0 && points > kMaxSweepPoints / values) {
+      fail<ConfigError>("sweep: more than ", kMaxSweepPoints, " points (", item.key(), " has ",
+                        values, " values); split the sweep into several configs");
+    }
+    points *= std::max<size_t>(values, 1);
   }
   for (const auto& item : sweep.items()) {
     const std::string& path = item.key();

@@ -19,14 +19,14 @@ constexpr int64_t kImageBytes = kChannels * kSide * kSide;  // 3072
 constexpr int64_t kRecordBytes = 1 + kImageBytes;           // 3073
 constexpr int64_t kNumClasses = 10;
 
-// The records of several batch files, read whole and kept for lazy conversion.
-SourceSplit read_batches(const std::string& folder, const std::vector<std::string>& names) {
+}  // namespace
+
+SourceSplit parse_cifar10_batches(std::vector<std::pair<std::string, std::vector<uint8_t>>> named) {
   auto files = std::make_shared<std::vector<std::vector<uint8_t>>>();
   std::vector<std::pair<size_t, int64_t>> where;  // example → (file, record)
   SourceSplit split;
-  for (const std::string& name : names) {
-    const std::string path = join_path(folder, name);
-    files->push_back(read_file_bytes(path, "cifar10 batch, data.path"));
+  for (auto& [path, contents] : named) {
+    files->push_back(std::move(contents));
     const std::vector<uint8_t>& bytes = files->back();
     if (bytes.empty() || bytes.size() % kRecordBytes != 0) {
       fail<IOError>(path, ": a CIFAR-10 binary batch is a whole number of ", kRecordBytes,
@@ -53,6 +53,18 @@ SourceSplit read_batches(const std::string& folder, const std::vector<std::strin
     for (int64_t p = 0; p < kImageBytes; ++p) out[p] = image[p] / 255.0;
   };
   return split;
+}
+
+namespace {
+
+// The records of several batch files, read whole and kept for lazy conversion.
+SourceSplit read_batches(const std::string& folder, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> files;
+  for (const std::string& name : names) {
+    const std::string path = join_path(folder, name);
+    files.emplace_back(path, read_file_bytes(path, "cifar10 batch, data.path"));
+  }
+  return parse_cifar10_batches(std::move(files));
 }
 
 }  // namespace

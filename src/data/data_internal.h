@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -101,10 +102,45 @@ void apply_preprocessing(Dataset& dataset, const std::vector<Preprocess>& steps)
 std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string& what_for);
 bool file_exists(const std::string& path);
 std::string join_path(const std::string& folder, const std::string& name);
-// The decompressed contents of a gzip file (native build only: IOError under WASM).
-std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for);
+// The decompressed contents of gzip bytes (native build only: IOError under WASM); `path`
+// names them in messages. Stops after max_bytes + 1 bytes, so a result longer than max_bytes
+// means "more than the caller can use" (the caller names what it expected).
+std::vector<uint8_t> gunzip_bytes(const std::vector<uint8_t>& compressed, const std::string& path,
+                                  const std::string& what_for, size_t max_bytes = SIZE_MAX);
+// The same for a gzip file.
+std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for,
+                                    size_t max_bytes = SIZE_MAX);
 // Big-endian 32-bit unsigned at bytes[offset] (IDX headers).
 uint32_t read_be32(const std::vector<uint8_t>& bytes, size_t offset);
+
+// ---- IDX (fashion_mnist.cpp) ----------------------------------------------------------------
+
+constexpr uint32_t kIdxImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions
+constexpr uint32_t kIdxLabelsMagic = 0x00000801;  // unsigned bytes, 1 dimension
+struct IdxFile {
+  std::string path;
+  std::shared_ptr<std::vector<uint8_t>> bytes;  // the whole (decompressed) file
+  std::vector<int64_t> dims;
+  size_t data_offset = 0;  // first value, after the header
+};
+// An IDX file's bytes (`path` names them in messages; `gzip`: they are the .gz file's), checked
+// against the expected magic number, and its length against the header's dimensions.
+IdxFile parse_idx(std::vector<uint8_t> bytes, const std::string& path, uint32_t magic, bool gzip);
+// One split of Fashion-MNIST from its images and labels files (labels 0..9, counts agree).
+SourceSplit idx_split(const IdxFile& images, const IdxFile& labels,
+                      std::vector<int64_t>& input_shape);
+
+// ---- CIFAR-10 binary batches (cifar10.cpp) -------------------------------------------------------
+
+// The records of the batch files (path, bytes), in order, as one split.
+SourceSplit parse_cifar10_batches(std::vector<std::pair<std::string, std::vector<uint8_t>>> files);
+
+// ---- text (text.cpp) ------------------------------------------------------------------------
+
+// The UTF-8 text's tokens and vocabulary; the split into windows (data.seq_len, stride,
+// test_fraction) as load_text makes it. `path` names the bytes in messages.
+SourceData text_source(const std::vector<uint8_t>& bytes, const std::string& path,
+                       int64_t seq_len, int64_t stride, double test_fraction);
 
 // ---- NumPy .npy (npy.cpp) ---------------------------------------------------------------------
 

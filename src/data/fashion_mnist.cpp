@@ -15,67 +15,78 @@
 namespace gradlab::data {
 namespace {
 
-constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions
-constexpr uint32_t kLabelsMagic = 0x00000801;  // unsigned bytes, 1 dimension
 constexpr int64_t kNumClasses = 10;
+// deflate's best ratio is about 1032:1 (RFC 1951: a 258-byte match costs at least 2 bits), so a
+// header that promises more than this many bytes per compressed byte cannot be backed by data.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
-struct IdxFile {
-  std::string path;
-  std::shared_ptr<std::vector<uint8_t>> bytes;  // the whole (decompressed) file
-  std::vector<int64_t> dims;
-  size_t data_offset = 0;  // first value, after the header
-};
-
-// Reads FOLDER/NAME (uncompressed) or FOLDER/NAME.gz and checks its header against the
-// expected magic number, and its length against the header's dimensions.
+// Reads FOLDER/NAME (uncompressed) or FOLDER/NAME.gz.
 IdxFile read_idx(const std::string& folder, const std::string& name, uint32_t magic) {
-  IdxFile idx;
   const std::string plain = join_path(folder, name);
   const std::string gz = plain + ".gz";
-  if (file_exists(plain)) {
-    idx.path = plain;
-    idx.bytes = std::make_shared<std::vector<uint8_t>>(read_file_bytes(plain, "fashion_mnist"));
-  } else if (file_exists(gz)) {
-    idx.path = gz;
-    idx.bytes = std::make_shared<std::vector<uint8_t>>(read_gzip_file(gz, "fashion_mnist"));
-  } else {
-    fail<IOError>("fashion_mnist: cannot find ", name, ".gz or ", name, " in ", folder,
-                  " (data.path; the Debian package dataset-fashion-mnist installs them in "
-                  "/usr/share/datasets/fashion-mnist)");
-  }
-  const std::vector<uint8_t>& bytes = *idx.bytes;
+  if (file_exists(plain)) return parse_idx(read_file_bytes(plain, "fashion_mnist"), plain, magic, false);
+  if (file_exists(gz)) return parse_idx(read_file_bytes(gz, "fashion_mnist"), gz, magic, true);
+  fail<IOError>("fashion_mnist: cannot find ", name, ".gz or ", name, " in ", folder,
+                " (data.path; the Debian package dataset-fashion-mnist installs them in "
+                "/usr/share/datasets/fashion-mnist)");
+}
+
+}  // namespace
+
+IdxFile parse_idx(std::vector<uint8_t> file_bytes, const std::string& path, uint32_t magic,
+                  bool gzip) {
+  IdxFile idx;
+  idx.path = path;
   const auto ndim = static_cast<size_t>(magic & 0xff);
   const size_t header = 4 * (1 + ndim);
+  // A gzip file is inflated twice: its header first, then exactly as many bytes as the header
+  // promises (+ 1, to notice more), so the buffer never grows past what the header allows.
+  std::vector<uint8_t> bytes =
+      gzip ? gunzip_bytes(file_bytes, path, "fashion_mnist", header) : std::move(file_bytes);
   if (bytes.size() < header) {
-    fail<IOError>(idx.path, ": truncated IDX file: ", bytes.size(), " bytes, shorter than its ",
+    fail<IOError>(path, ": truncated IDX file: ", bytes.size(), " bytes, shorter than its ",
                   header, "-byte header");
   }
   const uint32_t found = read_be32(bytes, 0);
   if (found != magic) {
-    fail<IOError>(idx.path, ": wrong IDX magic number 0x", Hex{found}, ", expected 0x", Hex{magic},
-                  " (", (magic == kImagesMagic ? "images" : "labels"),
+    fail<IOError>(path, ": wrong IDX magic number 0x", Hex{found}, ", expected 0x", Hex{magic},
+                  " (", (magic == kIdxImagesMagic ? "images" : "labels"),
                   ": unsigned bytes, ", ndim, " dimensions)");
   }
   for (size_t d = 0; d < ndim; ++d) idx.dims.push_back(read_be32(bytes, 4 * (1 + d)));
   const int64_t count = header_element_count(idx.dims);
   idx.data_offset = header;
   const auto expected = static_cast<int64_t>(header) + count;
+  if (gzip) {
+    const uint64_t can_hold = kMaxDeflateRatio * file_bytes.size() + header;
+    if (static_cast<uint64_t>(expected) > can_hold) {
+      fail<IOError>(path, ": truncated IDX file: its header says ", shape_str(idx.dims), " (",
+                    expected, " bytes with the header), more than ", file_bytes.size(),
+                    " gzip bytes can hold");
+    }
+    bytes = gunzip_bytes(file_bytes, path, "fashion_mnist", static_cast<size_t>(expected));
+  }
   if (static_cast<int64_t>(bytes.size()) != expected) {
-    fail<IOError>(idx.path, ": ",
+    fail<IOError>(path, ": ",
                   (static_cast<int64_t>(bytes.size()) < expected ? "truncated" : "oversized"),
                   " IDX file: its header says ", shape_str(idx.dims), " (", expected,
-                  " bytes with the header) but it has ", bytes.size(), " bytes");
+                  " bytes with the header) but it has ",
+                  static_cast<int64_t>(bytes.size()) > expected ? "more" : std::to_string(bytes.size()),
+                  " bytes", gzip ? " decompressed" : "");
   }
+  idx.bytes = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
   return idx;
 }
 
-SourceSplit read_split(const std::string& folder, const std::string& prefix,
-                       std::vector<int64_t>& input_shape) {
-  const IdxFile images = read_idx(folder, prefix + "-images-idx3-ubyte", kImagesMagic);
-  const IdxFile labels = read_idx(folder, prefix + "-labels-idx1-ubyte", kLabelsMagic);
+SourceSplit idx_split(const IdxFile& images, const IdxFile& labels,
+                      std::vector<int64_t>& input_shape) {
   if (images.dims[0] != labels.dims[0]) {
     fail<IOError>("fashion_mnist: ", images.path, " holds ", images.dims[0], " images but ",
                   labels.path, " holds ", labels.dims[0], " labels");
+  }
+  if (images.dims[0] == 0 || images.dims[1] == 0 || images.dims[2] == 0) {
+    fail<IOError>(images.path, ": holds ", images.dims[0] == 0 ? "no images" : "empty images",
+                  " (its header says ", shape_str(images.dims), ")");
   }
   const std::vector<int64_t> shape = {1, images.dims[1], images.dims[2]};
   if (!input_shape.empty() && input_shape != shape) {
@@ -102,6 +113,15 @@ SourceSplit read_split(const std::string& folder, const std::string& prefix,
     for (int64_t p = 0; p < pixels; ++p) out[p] = image[p] / 255.0;
   };
   return split;
+}
+
+namespace {
+
+SourceSplit read_split(const std::string& folder, const std::string& prefix,
+                       std::vector<int64_t>& input_shape) {
+  const IdxFile images = read_idx(folder, prefix + "-images-idx3-ubyte", kIdxImagesMagic);
+  const IdxFile labels = read_idx(folder, prefix + "-labels-idx1-ubyte", kIdxLabelsMagic);
+  return idx_split(images, labels, input_shape);
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 // zlib port would be a download), hence the guard below.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -55,46 +57,76 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const std::string&
 
 #ifndef GRADLAB_WASM
 
-std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for) {
-  if (!file_exists(path)) {
-    fail<IOError>("cannot open ", path, " (", what_for, "): ", std::strerror(errno));
+std::vector<uint8_t> gunzip_bytes(const std::vector<uint8_t>& compressed, const std::string& path,
+                                  const std::string& what_for, size_t max_bytes) {
+  // inflate() on the bytes in memory rather than gzread() on the file: the fuzz targets hand
+  // the same function their bytes, and the output can stop at max_bytes + 1 (a decompression
+  // bomb, or a header that does not match the data, never grows the buffer past what the
+  // caller can use).
+  z_stream stream{};
+  // 16 + MAX_WBITS: expect a gzip wrapper (header + CRC-32 + length trailer), not raw zlib.
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
+    fail<IOError>("cannot read ", path, " (", what_for, "): zlib failed to start");
   }
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) fail<IOError>("cannot open ", path, " (", what_for, ") with zlib");
-  gzbuffer(file, 1 << 18);
-  std::vector<uint8_t> bytes;
-  constexpr size_t kChunk = 1 << 20;
-  while (true) {
-    const size_t old_size = bytes.size();
-    bytes.resize(old_size + kChunk);
-    const int got = gzread(file, bytes.data() + old_size, static_cast<unsigned>(kChunk));
-    if (got < 0) {
-      int code = 0;
-      const std::string message = gzerror(file, &code);
-      gzclose(file);
-      fail<IOError>("corrupt gzip file ", path, " (", what_for, "): ", message, " after ", old_size,
-                    " decompressed bytes");
+  std::vector<uint8_t> out;
+  const size_t limit = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
+  size_t consumed = 0;  // input bytes of the members before the current one
+  int status = Z_OK;
+  stream.next_in = const_cast<Bytef*>(compressed.data());
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  constexpr size_t kChunk = size_t{1} << 20;
+  while (out.size() < limit) {
+    const size_t old_size = out.size();
+    const size_t grow = std::min(kChunk, limit - old_size);
+    out.resize(old_size + grow);
+    stream.next_out = out.data() + old_size;
+    stream.avail_out = static_cast<uInt>(grow);
+    status = inflate(&stream, Z_NO_FLUSH);
+    out.resize(old_size + grow - stream.avail_out);
+    if (status == Z_STREAM_END) {
+      // Concatenated gzip members (what `cat a.gz b.gz` makes) are one file, as for gunzip.
+      consumed = compressed.size() - stream.avail_in;
+      if (stream.avail_in == 0) break;
+      if (inflateReset(&stream) != Z_OK) break;
+      continue;
     }
-    bytes.resize(old_size + static_cast<size_t>(got));
-    if (got == 0) break;
+    if (status != Z_OK && !(status == Z_BUF_ERROR && stream.avail_out == 0)) break;
   }
-  // gzclose reports a stream that ended before its gzip trailer (a truncated download).
-  const int status = gzclose(file);
-  if (status != Z_OK) {
-    fail<IOError>("truncated or corrupt gzip file ", path, " (", what_for, "): the compressed ",
-                  "stream ends early (zlib status ", status, ") after ", bytes.size(),
-                  " decompressed bytes");
+  const std::string message = stream.msg != nullptr ? stream.msg : "";
+  const size_t input_used = compressed.size() - stream.avail_in;
+  inflateEnd(&stream);
+  if (out.size() >= limit) return out;  // the caller reports the oversized contents
+  if (status != Z_STREAM_END) {
+    if (status == Z_DATA_ERROR || status == Z_NEED_DICT || status == Z_MEM_ERROR) {
+      fail<IOError>("corrupt gzip file ", path, " (", what_for, "): ",
+                    message.empty() ? "not gzip data" : message, " at compressed byte ",
+                    input_used, " after ", out.size(), " decompressed bytes");
+    }
+    fail<IOError>("truncated gzip file ", path, " (", what_for, "): the compressed stream of ",
+                  compressed.size(), " bytes ends early (after ", consumed > 0 ? "a member and " : "",
+                  out.size(), " decompressed bytes)");
   }
-  return bytes;
+  return out;
+}
+
+std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for,
+                                    size_t max_bytes) {
+  return gunzip_bytes(read_file_bytes(path, what_for), path, what_for, max_bytes);
 }
 
 #else  // GRADLAB_WASM
 
-std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for) {
+std::vector<uint8_t> gunzip_bytes(const std::vector<uint8_t>&, const std::string& path,
+                                  const std::string& what_for, size_t) {
   fail<IOError>("cannot read ", path, " (", what_for,
                 "): gzip files are not supported in the "
                 "WebAssembly build; decompress it first (gunzip -k ",
                 path, ") and the uncompressed file next to it is used");
+}
+
+std::vector<uint8_t> read_gzip_file(const std::string& path, const std::string& what_for,
+                                    size_t max_bytes) {
+  return gunzip_bytes({}, path, what_for, max_bytes);
 }
 
 #endif

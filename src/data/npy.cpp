@@ -22,6 +22,31 @@ namespace {
 
 const char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
+// Integer class labels become one output per class (and a one-hot row per example): a corrupt
+// or mistaken label such as 2^40 must not ask for that many (CIFAR-100 has 100, ImageNet-21k
+// about 21,800).
+constexpr int64_t kMaxClassId = (int64_t{1} << 20) - 1;
+
+// Text from the file (the header, a key, a dtype) as one line of printable ASCII, at most 160
+// characters: an error is one line, and the header ends with a newline and may hold any byte.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && out.size() < 160; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c >= 0x7f) {
+      const char* digits = "0123456789abcdef";
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (out.size() >= 160) out += "...";
+  return out;
+}
 
 // A parser for the few Python literals an .npy header holds.
 class HeaderParser {
@@ -54,7 +79,8 @@ class HeaderParser {
 
  private:
   [[noreturn]] void error(const std::string& what) const {
-    fail<IOError>(where_, ": malformed .npy header (", what, " at character ", pos_, "): ", text_);
+    fail<IOError>(where_, ": malformed .npy header (", printable(what), " at character ", pos_,
+                  "): ", printable(text_));
   }
   void skip_spaces() {
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n')) ++pos_;
@@ -156,11 +182,11 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& path,
   else if (descr == "<i8")
     array.dtype = NpyDType::i8, item_bytes = 8;
   else if (!descr.empty() && descr[0] == '>') {
-    fail<IOError>(where, ": dtype '", descr,
+    fail<IOError>(where, ": dtype '", printable(descr),
                   "' is big-endian; save it little-endian "
                   "(a.astype(a.dtype.newbyteorder('<')))");
   } else {
-    fail<IOError>(where, ": unsupported dtype '", descr,
+    fail<IOError>(where, ": unsupported dtype '", printable(descr),
                   "' (supported: <f4, <f8, |u1, <i4, <i8; convert with a.astype(np.float32))");
   }
   if (fortran_order) {
@@ -258,6 +284,11 @@ SourceSplit make_split(const DataConfig& config, const std::string& suffix, Sour
         fail<IOError>("npy: data.", y_key, " (", y_path, ") has label ", y.integers[i],
                       " at index ", i, "; class labels must be >= 0 (the SVM kinds "
                       "svm_margin and implicit_bias also take two values such as -1/+1)");
+      }
+      if (y.integers[i] > kMaxClassId || y.integers[i] < -kMaxClassId) {
+        fail<IOError>("npy: data.", y_key, " (", y_path, ") has label ", y.integers[i],
+                      " at index ", i, "; class labels must lie in 0..", kMaxClassId,
+                      " (one output per class)");
       }
       source.num_classes = std::max(source.num_classes, y.integers[i] + 1);
     }

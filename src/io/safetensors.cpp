@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gradlab/json_text.h"
+
 namespace gradlab {
 
 namespace {
@@ -20,7 +22,7 @@ DType parse_dtype(const std::string& s, const std::string& path, const std::stri
   if (s == "F32") return DType::F32;
   if (s == "F64") return DType::F64;
   if (s == "I64") return DType::I64;
-  fail<IOError>(path, ": tensor '", name, "' has dtype ", s,
+  fail<IOError>(path, ": tensor '", one_line(name), "' has dtype ", one_line(s),
                 " (supported: F32, F64, I64)");
 }
 
@@ -127,46 +129,88 @@ const Tensor* SafetensorsFile::find(const std::string& name) const {
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::string data = read_file(path);
+  return parse_safetensors(read_file(path), path);
+}
+
+SafetensorsFile parse_safetensors(const std::string& data, const std::string& path) {
   if (data.size() < 8) fail<IOError>(path, ": truncated safetensors file (", data.size(), " bytes)");
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(data[i])) << (8 * i);
   if (n > data.size() - 8)
     fail<IOError>(path, ": header length ", n, " exceeds the file size ", data.size());
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(data.begin() + 8, data.begin() + 8 + static_cast<int64_t>(n));
-  } catch (const nlohmann::json::exception& e) {
-    fail<IOError>(path, ": safetensors header is not valid JSON (", e.what(), ")");
-  }
+  const nlohmann::json header =
+      parse_json_text(data.substr(8, static_cast<size_t>(n)), path + ": safetensors header");
   if (!header.is_object()) fail<IOError>(path, ": safetensors header is not a JSON object");
-  size_t base = 8 + n;
+  const uint64_t base = 8 + n;
+  const uint64_t data_bytes = data.size() - base;  // the data section after the header
   SafetensorsFile out;
   std::vector<std::pair<uint64_t, std::pair<std::string, Tensor>>> ordered;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
+      if (!it->is_object()) fail<IOError>(path, ": __metadata__ is not a JSON object");
       for (auto m = it->begin(); m != it->end(); ++m)
         out.metadata[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
       continue;
     }
     const auto& e = *it;
     if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-      fail<IOError>(path, ": entry '", it.key(), "' lacks dtype/shape/data_offsets");
-    DType dt = parse_dtype(e["dtype"].get<std::string>(), path, it.key());
-    Shape shape = e["shape"].get<Shape>();
-    auto offs = e["data_offsets"].get<std::vector<uint64_t>>();
-    if (offs.size() != 2 || offs[1] < offs[0])
-      fail<IOError>(path, ": entry '", it.key(), "' has invalid data_offsets");
-    uint64_t want = static_cast<uint64_t>(shape_numel(shape)) * dtype_size(dt);
-    if (offs[1] - offs[0] != want)
-      fail<IOError>(path, ": entry '", it.key(), "' has ", offs[1] - offs[0], " bytes but shape ",
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' lacks dtype/shape/data_offsets");
+    if (!e["dtype"].is_string())
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has a dtype that is not a string");
+    const DType dt = parse_dtype(e["dtype"].get<std::string>(), path, it.key());
+    // Every dimension a non-negative integer, and the element count bounded by the data
+    // section (checked as we multiply, so a corrupt shape cannot overflow int64 or ask for a
+    // multi-GB tensor before the offsets are compared with the file).
+    const nlohmann::json& dims = e["shape"];
+    if (!dims.is_array())
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has a shape that is not a list");
+    // The product of the non-zero dimensions is bounded too (an empty [0, 2^40, 2^40] tensor
+    // would overflow its strides).
+    const uint64_t limit = std::max<uint64_t>(data_bytes, uint64_t{1} << 32);
+    Shape shape;
+    uint64_t nonzero = 1;
+    bool has_zero = false, too_large = false;
+    for (const nlohmann::json& d : dims) {
+      if (!d.is_number_unsigned())
+        fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(),
+                      ": dimensions must be non-negative integers");
+      const uint64_t size = d.get<uint64_t>();
+      if (size == 0) {
+        has_zero = true;
+      } else if (nonzero > limit / size) {
+        too_large = true;
+      } else {
+        nonzero *= size;
+      }
+      if (too_large)
+        fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(), ", more ",
+                      "values than the file's ", data_bytes, " data bytes hold");
+      shape.push_back(static_cast<int64_t>(size));
+    }
+    const uint64_t count = has_zero ? 0 : nonzero;
+    const nlohmann::json& offsets = e["data_offsets"];
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned())
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has invalid data_offsets ", offsets.dump(),
+                    " (expected [begin, end], byte offsets into the data)");
+    const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
+    if (end < begin)
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has invalid data_offsets [", begin, ", ",
+                    end, "] (end before begin)");
+    if (end > data_bytes)
+      fail<IOError>(path, ": truncated: entry '", one_line(it.key()), "' ends at byte ", end,
+                    " of the data but the file holds ", data_bytes, " data bytes");
+    const uint64_t width = dtype_size(dt);
+    if (count > data_bytes / width)
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has shape ", dims.dump(), ", more ",
+                    dtype_name(dt), " values than the file's ", data_bytes, " data bytes hold");
+    const uint64_t want = count * width;
+    if (end - begin != want)
+      fail<IOError>(path, ": entry '", one_line(it.key()), "' has ", end - begin, " bytes but shape ",
                     shape_str(shape), " of ", dtype_name(dt), " needs ", want);
-    if (base + offs[1] > data.size())
-      fail<IOError>(path, ": truncated: entry '", it.key(), "' ends at byte ", base + offs[1],
-                    " but the file has ", data.size());
     Tensor t = empty(shape, dt, Device::CPU);
-    if (want) std::memcpy(t.raw_data(), data.data() + base + offs[0], want);
-    ordered.push_back({offs[0], {it.key(), t}});
+    if (want) std::memcpy(t.raw_data(), data.data() + base + begin, static_cast<size_t>(want));
+    ordered.push_back({begin, {it.key(), t}});
   }
   std::sort(ordered.begin(), ordered.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -71,7 +71,7 @@ TEST_CASE("data: fashion_mnist reads gzipped IDX files natively, and says why no
   whole.resize(whole.size() / 2);
   write_file(path, whole);
   const std::string message = error_of<IOError>([&] { load_dataset(fashion_block(cut), 0); });
-  CHECK_THAT(message, Contains("truncated or corrupt gzip file") && Contains(path));
+  CHECK_THAT(message, Contains("truncated gzip file") && Contains(path));
 #else
   const std::string path = dir.file("x.gz");
   write_file(path, {0x1f, 0x8b});

@@ -18,7 +18,28 @@ export function fromBase64Url(text) {
   let binary;
   try { binary = atob(padded); } catch (e) { throw new Error('the URL hash is not valid base64url'); }
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch (e) { throw new Error('the URL hash is not UTF-8 text once decoded from base64url'); }
+}
+
+// True when JSON text opens more than `limit` arrays/objects at once (outside strings). The C++
+// reader refuses the same (gradlab/json_text.h); checked before JSON.parse, because copying,
+// comparing and posting such a value to the worker recurse once per level.
+export function nestedDeeperThan(text, limit) {
+  let depth = 0, inString = false;
+  for (let i = 0; i < text.length; ++i) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') ++i;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 // Splits a hash into {configText, options}; configText is null when the hash holds none.
@@ -33,7 +54,9 @@ export function parseHash(hash) {
     const eq = part.indexOf('=');
     // The config itself has no "name=": base64url has no "=", and JSON's first char is "{".
     if (!payload && (eq < 0 || part.startsWith('%7B') || part.startsWith('{'))) { payload = part; continue; }
-    if (eq > 0) options[decodeURIComponent(part.slice(0, eq))] = decodeURIComponent(part.slice(eq + 1));
+    if (eq > 0) {
+      try { options[decodeURIComponent(part.slice(0, eq))] = decodeURIComponent(part.slice(eq + 1)); } catch (e) { throw new Error(`the URL option "${part.slice(0, 40)}" is not valid URI encoding`); }
+    }
   }
   if (!payload) return { configText: null, config: null, options };
   let text;
@@ -42,6 +65,7 @@ export function parseHash(hash) {
   } else {
     text = fromBase64Url(payload);
   }
+  if (nestedDeeperThan(text, 64)) throw new Error('the config in the URL is nested deeper than 64 levels');
   let config;
   try { config = JSON.parse(text); } catch (e) { throw new Error('the config in the URL is not valid JSON: ' + e.message); }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new Error('the config in the URL must be a JSON object');

@@ -101,7 +101,16 @@ async function load(items) {
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${file.name}: expected a JSON object`);
         if (Array.isArray(parsed.runs)) {
           // A metrics.json exported by the lab: {config, runs: [{id, label, config, rows, summary}]}.
-          for (const r of parsed.runs) if (Array.isArray(r.rows)) runs.push({ id: r.id, label: unique(r.label || r.id), rows: r.rows, summary: r.summary, config: r.config || parsed.config });
+          // Checked whole before any run is taken: a run without rows, a row without a numeric
+          // step or a config that is not an object would break the charts later, outside this try.
+          parsed.runs.forEach((r, i) => {
+            const where = `${file.name}: runs[${i}]`;
+            if (r === null || typeof r !== 'object' || !Array.isArray(r.rows) || r.rows.length === 0) throw new Error(`${where} has no rows`);
+            r.rows.forEach((row, j) => { if (row === null || typeof row !== 'object' || typeof row.step !== 'number') throw new Error(`${where}.rows[${j}] has no numeric "step"`); });
+            if (r.summary !== undefined && (r.summary === null || typeof r.summary !== 'object')) throw new Error(`${where}.summary is not an object`);
+          });
+          if (parsed.config !== undefined && (parsed.config === null || typeof parsed.config !== 'object' || Array.isArray(parsed.config))) throw new Error(`${file.name}: "config" is not a JSON object`);
+          for (const r of parsed.runs) runs.push({ id: String(r.id), label: unique(String(r.label || r.id)), rows: r.rows, summary: r.summary, config: r.config || parsed.config });
           config = config || parsed.config || null;
         } else if (isSummary(parsed)) {
           if (/config/i.test(file.name)) throw new Error(`${file.name} is a summary.json (it has "status" and "steps_done" and no "data" block), not a config: a run's config is the config.json beside it`);
@@ -125,7 +134,9 @@ async function load(items) {
       config = config || cfg;
     }
   }
-  refresh();
+  // What passed the checks above can still hold values no chart expects (1e308 steps, strings
+  // where numbers go): a failure to draw them is reported like a bad file, never left uncaught.
+  try { refresh(); } catch (e) { problems.push(`cannot draw the loaded runs: ${e.message}`); }
   if (problems.length) showError(problems.join(' · '), { title: 'Cannot import' });
 }
 
