@@ -77,6 +77,8 @@ struct OptimConfig {
   double eps = 0;                 // adam, adamw, rmsprop, lamb
   double weight_decay = 0;        // every type but gradient_flow and normalized_gd
   int64_t substeps = 0;           // gradient_flow
+  bool bias_correction = true;    // adam, adamw, lamb
+  std::optional<std::array<double, 2>> trust_clamp;  // lamb; nullopt: φ the identity
   ScheduleConfig schedule;
 };
 OptimConfig optim_config(const nlohmann::json& resolved);

@@ -180,6 +180,16 @@ std::vector<KeySpec> optim_keys() {
           .in(0, 1)
           .items(2, 2)
           .when("optim.type", {"adam", "adamw", "lamb"}),
+      key("optim.bias_correction", T::Bool, true,
+          "divide m and v by 1 - β1ᵗ and 1 - β2ᵗ (false: the Adam of Cohen et al. 2022, "
+          "whose preconditioner does not drift with t)")
+          .when("optim.type", {"adam", "adamw", "lamb"}),
+      key("optim.trust_clamp", T::NumberList, required,
+          "LAMB's φ: the trust ratio uses clamp(‖x‖, lo, hi); absent: φ the identity")
+          .at_least(0)
+          .items(2, 2)
+          .when("optim.type", {"lamb"})
+          .optional(),
       key("optim.alpha", T::Number, 0.99, "decay rate of the squared-gradient average")
           .in(0, 1)
           .when("optim.type", {"rmsprop"}),

@@ -139,6 +139,15 @@ OptimConfig read_optim(const Block& b) {
     if (betas.size() != 2)
       fail<ConfigError>(b.path("betas"), ": expected 2 numbers, got ", betas.size());
     c.betas = {betas[0], betas[1]};
+    c.bias_correction = b.get<bool>("bias_correction");
+  }
+  if (t == T::Lamb) {
+    if (auto clamp = b.get_optional<std::vector<double>>("trust_clamp")) {
+      if (clamp->size() != 2)
+        fail<ConfigError>(b.path("trust_clamp"), ": expected 2 numbers [lo, hi], got ",
+                          clamp->size());
+      c.trust_clamp = std::array<double, 2>{(*clamp)[0], (*clamp)[1]};
+    }
   }
   if (t == T::RmsProp) c.alpha = b.get<double>("alpha");
   if (t == T::Adam || t == T::AdamW || t == T::RmsProp || t == T::Lamb) c.eps = b.get<double>("eps");
