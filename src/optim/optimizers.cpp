@@ -277,9 +277,16 @@ class Lamb : public MomentOptimizer {
     for (size_t i = 0; i < state_size(); ++i) out.push_back(div(adam_denominator(i), trust_[i]));
     return out;
   }
-  void load_state_tensors(const std::map<std::string, Tensor>& s) override {
-    MomentOptimizer::load_state_tensors(s);
-    trust_.clear();  // recomputed by the next step; no preconditioner until then
+  // The last trust ratios travel with the checkpoint, so a resumed run's first probe sees
+  // the same preconditioner as the uninterrupted run.
+  Json state_json() const override {
+    Json j = MomentOptimizer::state_json();
+    j["trust_ratio"] = trust_;
+    return j;
+  }
+  void load_state_json(const Json& j) override {
+    MomentOptimizer::load_state_json(j);
+    trust_ = j.value("trust_ratio", std::vector<double>{});
   }
 
  private:

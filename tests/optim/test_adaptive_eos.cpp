@@ -214,3 +214,25 @@ TEST_CASE("lamb: optim.trust_clamp bounds phi(||x||) and is validated", "[optim]
                       {{"type", "lamb"}, {"lr", lr}, {"trust_clamp", nlohmann::json::array({1.0})}})),
                   ConfigError);
 }
+
+TEST_CASE("lamb: the preconditioner (trust ratios included) survives a checkpoint", "[optim][lamb]") {
+  const auto block = nlohmann::json{{"type", "lamb"}, {"lr", 0.05}};
+  auto opt = build_optimizer(optim_config_from_block(block));
+  Rng rng(2, 0);
+  TensorList x = {randn({3, 2}, rng, DType::F64), zeros({2}, DType::F64)};
+  for (int s = 0; s < 3; ++s) {
+    TensorList g = {randn({3, 2}, rng, DType::F64), randn({2}, rng, DType::F64)};
+    opt->step(x, g, 0.05);
+  }
+  auto resumed = build_optimizer(optim_config_from_block(block));
+  resumed->load_state_tensors(opt->state_tensors());
+  resumed->load_state_json(opt->state_json());
+  const TensorList a = opt->preconditioner(), b = resumed->preconditioner();
+  REQUIRE(a.size() == 2);
+  REQUIRE(b.size() == 2);
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].to_vector() == b[i].to_vector());
+  // Without the trust ratios the resumed optimizer would report no preconditioner at all.
+  auto tensors_only = build_optimizer(optim_config_from_block(block));
+  tensors_only->load_state_tensors(opt->state_tensors());
+  CHECK(tensors_only->preconditioner().empty());
+}
