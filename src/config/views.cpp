@@ -91,7 +91,7 @@ constexpr std::pair<const char*, OptimizerType> kOptimizers[] = {
     {"adam", OptimizerType::Adam},       {"adamw", OptimizerType::AdamW},
     {"rmsprop", OptimizerType::RmsProp}, {"lamb", OptimizerType::Lamb},
     {"gradient_flow", OptimizerType::GradientFlow},
-    {"normalized_gd", OptimizerType::NormalizedGd}};
+    {"normalized_gd", OptimizerType::NormalizedGd}, {"lars", OptimizerType::Lars}};
 constexpr std::pair<const char*, ModelType> kModels[] = {
     {"mlp", ModelType::Mlp},       {"cnn", ModelType::Cnn},
     {"vit", ModelType::Vit},       {"transformer_lm", ModelType::TransformerLm},
@@ -131,7 +131,8 @@ OptimConfig read_optim(const Block& b) {
   c.lr = b.get<double>("lr");
   const T t = c.type;
   const bool sgd_family = t == T::Gd || t == T::Sgd || t == T::Momentum || t == T::Nesterov;
-  if (sgd_family || t == T::RmsProp) c.momentum = b.get<double>("momentum");
+  if (sgd_family || t == T::RmsProp || t == T::Lars) c.momentum = b.get<double>("momentum");
+  if (t == T::Lars) c.trust_coefficient = b.get<double>("trust_coefficient");
   if (t == T::Nesterov) c.nesterov = true;  // the type implies it (the key does not apply)
   else if (sgd_family) c.nesterov = b.get<bool>("nesterov");
   if (t == T::Adam || t == T::AdamW || t == T::Lamb) {

@@ -294,6 +294,46 @@ class Lamb : public MomentOptimizer {
   std::vector<double> trust_;  // the last step's trust ratio per tensor
 };
 
+// LARS (You, Gitman & Ginsburg 2017, "Large batch training of convolutional networks",
+// Algorithm 1), per parameter tensor w with gradient g:
+//   local = η_trust·‖w‖/(‖g‖ + λ‖w‖)   (1 when ‖w‖ or ‖g‖ + λ‖w‖ is 0, as LAMB's trust ratio)
+//   v ← μ·v + η·local·(g + λw),   w ← w − v
+// so with λ = 0 and μ = 0 every tensor moves by exactly η·η_trust·‖w‖.
+class Lars : public Optimizer {
+ public:
+  Lars(double momentum, double wd, double trust) : momentum_(momentum), wd_(wd), trust_(trust) {}
+  std::string type() const override { return "lars"; }
+  void step(TensorList& params, const TensorList& grads, double lr) override {
+    check_lists(params, grads, "lars");
+    for (size_t i = 0; i < params.size(); ++i) {
+      const double wn = std::sqrt(sum(square(params[i].to(DType::F64))).item());
+      const double gn = std::sqrt(sum(square(grads[i].to(DType::F64))).item());
+      const double denom = gn + wd_ * wn;
+      const double local = (wn > 0 && denom > 0) ? trust_ * wn / denom : 1.0;
+      Tensor d = grads[i];
+      if (wd_ != 0) d = add(d, mul(params[i], wd_));
+      d = mul(d, lr * local);
+      Tensor& v = bufs_.at(i);
+      v = v.defined() ? add(mul(v, momentum_), d) : d;
+      params[i].assign_(sub(params[i], v));
+    }
+  }
+  std::map<std::string, Tensor> state_tensors() const override {
+    std::map<std::string, Tensor> out;
+    bufs_.save(out, "momentum_buffer");
+    return out;
+  }
+  void load_state_tensors(const std::map<std::string, Tensor>& s) override {
+    bufs_.load(s, "momentum_buffer");
+  }
+  // Each tensor's rate depends on its norms: no single quadratic threshold.
+  double stability_threshold(double) const override { return -1; }
+
+ private:
+  double momentum_, wd_, trust_;
+  StateList bufs_;
+};
+
 // Normalized gradient descent: θ ← θ − lr·g/‖g‖, with ‖g‖ the Euclidean norm of all the
 // gradients together (the parameters as one vector, so the direction is GD's and every step
 // has length exactly lr). Nacson, Lee, Gunasekar, Savarese, Srebro & Soudry 2019 ("Convergence
@@ -388,9 +428,10 @@ std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& c) {
                                   c.bias_correction, c.trust_clamp);
   if (t == T::GradientFlow) return std::make_unique<GradientFlow>(static_cast<int>(c.substeps));
   if (t == T::NormalizedGd) return std::make_unique<NormalizedGd>();
+  if (t == T::Lars) return std::make_unique<Lars>(c.momentum, c.weight_decay, c.trust_coefficient);
   fail<ConfigError>("optim.type: \"", optimizer_type_name(t),
                     "\" is not available in this build (expected gd, sgd, momentum, nesterov, "
-                    "adam, adamw, rmsprop, lamb, gradient_flow or normalized_gd)");
+                    "adam, adamw, rmsprop, lamb, gradient_flow, normalized_gd or lars)");
 }
 
 std::unique_ptr<Optimizer> build_optimizer(const Json& resolved_optim_block) {

@@ -236,3 +236,28 @@ TEST_CASE("lamb: the preconditioner (trust ratios included) survives a checkpoin
   tensors_only->load_state_tensors(opt->state_tensors());
   CHECK(tensors_only->preconditioner().empty());
 }
+
+TEST_CASE("lars: without momentum and decay every tensor moves by lr * trust * ||w||",
+          "[optim][lamb]") {
+  const double lr = 0.5, trust = 0.01;
+  auto opt = build_optimizer(optim_config_from_block(
+      {{"type", "lars"}, {"lr", lr}, {"momentum", 0.0}, {"trust_coefficient", trust}}));
+  REQUIRE(opt->type() == "lars");
+  Rng rng(4, 0);
+  TensorList x = {mul(randn({5, 3}, rng, DType::F64), 7.0), randn({3}, rng, DType::F64),
+                  zeros({3}, DType::F64)};
+  for (int step = 0; step < 10; ++step) {
+    TensorList before;
+    for (const Tensor& t : x) before.push_back(t.clone());
+    TensorList g;
+    for (const Tensor& t : x) g.push_back(mul(randn(t.shape(), rng, DType::F64), 1e-3 + step));
+    opt->step(x, g, lr);
+    for (size_t i = 0; i < 2; ++i) {
+      const double xn = norm(before[i]);
+      CHECK(std::abs(norm(sub(x[i], before[i])) - lr * trust * xn) <= 1e-12 * lr * trust * xn);
+    }
+    // ‖w‖ = 0 (at the first step): local rate 1, so the step is lr·g.
+    if (step == 0) CHECK(norm(sub(x[2], before[2])) == Approx(lr * norm(g[2])).epsilon(1e-14));
+  }
+  CHECK(opt->stability_threshold(lr) < 0);
+}

@@ -138,6 +138,33 @@ def adam_without_bias_correction(params, lr, betas=(0.9, 0.999), eps=1e-8):
     return AdamRaw()
 
 
+def lars_reference(params, lr, momentum=0.9, weight_decay=0.0, trust=0.001):
+    """LARS (You, Gitman & Ginsburg 2017, Algorithm 1) per parameter tensor w:
+      local = η_trust ‖w‖ / (‖g‖ + λ‖w‖)   (1 when ‖w‖ or the denominator is 0)
+      v ← μ v + η local (g + λ w),  w ← w − v."""
+    class Lars:
+        def __init__(self):
+            self.param_groups = [{"lr": lr, "params": list(params)}]
+            self.v = [torch.zeros_like(p) for p in params]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        @torch.no_grad()
+        def step(self):
+            eta = self.param_groups[0]["lr"]
+            for i, w in enumerate(self.param_groups[0]["params"]):
+                g = w.grad
+                w_norm, g_norm = w.norm().item(), g.norm().item()
+                denom = g_norm + weight_decay * w_norm
+                local = trust * w_norm / denom if w_norm > 0 and denom > 0 else 1.0
+                self.v[i] = momentum * self.v[i] + eta * local * (g + weight_decay * w)
+                w -= self.v[i]
+
+    return Lars()
+
+
 def normalized_gd_reference(params, lr, per_tensor=False):
     """Normalized GD, θ ← θ − η g/‖g‖ with ‖g‖ over all parameters together (no step at g = 0),
     as an object with torch.optim's step() interface. per_tensor=True normalises each tensor by
@@ -211,6 +238,11 @@ CASES = {
                          lambda p: lamb_reference(p, lr=0.02, clamp=(0.2, 0.6))),
     "lamb_no_bias_correction": ({"type": "lamb", "lr": 0.02, "bias_correction": False},
                                 lambda p: lamb_reference(p, lr=0.02, bias_correction=False)),
+    "lars": ({"type": "lars", "lr": 2.0}, lambda p: lars_reference(p, lr=2.0)),
+    "lars_weight_decay": ({"type": "lars", "lr": 2.0, "momentum": 0.5, "weight_decay": 0.1,
+                           "trust_coefficient": 0.01},
+                          lambda p: lars_reference(p, lr=2.0, momentum=0.5, weight_decay=0.1,
+                                                   trust=0.01)),
 }
 STEPS = 3
 
@@ -263,6 +295,8 @@ CONTROLS = {
     "adam_no_bias_correction": lambda p: Adam(p, lr=0.01),
     "lamb_trust_clamp": lambda p: lamb_reference(p, lr=0.02),
     "lamb_no_bias_correction": lambda p: lamb_reference(p, lr=0.02),
+    "lars": lambda p: lars_reference(p, lr=2.0, momentum=0.0),
+    "lars_weight_decay": lambda p: lars_reference(p, lr=2.0, momentum=0.5, trust=0.01),
 }
 
 
@@ -535,6 +569,12 @@ class OptimizersMatchTorch(unittest.TestCase):
 
     def test_lamb_no_bias_correction(self):
         self.check_case("lamb_no_bias_correction")
+
+    def test_lars(self):
+        self.check_case("lars")
+
+    def test_lars_weight_decay(self):
+        self.check_case("lars_weight_decay")
 
     def test_training_with_step_schedule(self):
         optim, make_optimizer, make_scheduler, steps = SCHEDULED_CASES["momentum_step_schedule"]
