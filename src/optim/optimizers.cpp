@@ -286,7 +286,9 @@ class Lamb : public MomentOptimizer {
   }
   void load_state_json(const Json& j) override {
     MomentOptimizer::load_state_json(j);
-    trust_ = j.value("trust_ratio", std::vector<double>{});
+    // Checkpoints written before trust ratios were saved have none: the next step sets them.
+    trust_.clear();
+    if (j.contains("trust_ratio")) trust_ = j.at("trust_ratio").get<std::vector<double>>();
   }
 
  private:
