@@ -48,7 +48,7 @@ RunConfig run_config(const nlohmann::json& resolved);
 // ---- optim ------------------------------------------------------------------------------------
 
 enum class OptimizerType {
-  Gd, Sgd, Momentum, Nesterov, Adam, AdamW, RmsProp, Lamb, GradientFlow, NormalizedGd
+  Gd, Sgd, Momentum, Nesterov, Adam, AdamW, RmsProp, Lamb, GradientFlow, NormalizedGd, Lars
 };
 // The config's name of each type ("adamw"); optimizer_type parses it (ConfigError otherwise).
 const char* optimizer_type_name(OptimizerType type);
@@ -77,6 +77,9 @@ struct OptimConfig {
   double eps = 0;                 // adam, adamw, rmsprop, lamb
   double weight_decay = 0;        // every type but gradient_flow and normalized_gd
   int64_t substeps = 0;           // gradient_flow
+  bool bias_correction = true;    // adam, adamw, lamb
+  double trust_coefficient = 0;   // lars
+  std::optional<std::array<double, 2>> trust_clamp;  // lamb; nullopt: φ the identity
   ScheduleConfig schedule;
 };
 OptimConfig optim_config(const nlohmann::json& resolved);

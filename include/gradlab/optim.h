@@ -46,6 +46,17 @@ class Optimizer {
   // quadratic with the given lr (2/lr for GD, (2+2β)/lr for heavy-ball momentum), or
   // a negative value when there is no such simple threshold (Adam, gradient flow).
   virtual double stability_threshold(double lr) const { return 2.0 / lr; }
+  // Adaptive edge of stability (Cohen et al. 2022, "Adaptive gradient methods at the edge of
+  // stability"): the diagonal preconditioner P of the last step, one tensor per parameter
+  // shaped like it, such that with P frozen the step is the optimizer's momentum rule applied
+  // to P⁻¹∇L with step η (Adam: P = (1 − β1ᵗ)(√v̂ + ε), v̂ = v/(1 − β2ᵗ), both corrections 1
+  // with optim.bias_correction false; RMSProp: P = √v + ε). Empty when there is none yet (before
+  // the first step) or the optimizer is not preconditioned.
+  virtual TensorList preconditioner() const { return {}; }
+  // The threshold on λ₁(P⁻¹H) under that frozen P (docs/kinds/edge_of_stability.md derives it
+  // on a quadratic): (2 + 2β1)/((1 − β1)η) for Adam/LAMB's EMA momentum (38/η at β1 = 0.9),
+  // (2 + 2μ)/η for RMSProp with PyTorch's momentum μ (2/η without). Negative when none.
+  virtual double preconditioned_threshold(double /*lr*/) const { return -1; }
 };
 
 // The optimizer of the view (gradlab/config_views.h: optim_config of the resolved config).

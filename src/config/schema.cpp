@@ -35,7 +35,7 @@ const std::vector<Json> kActivations =
 // normalized_gd: w ← w − η∇L/‖∇L‖, ‖∇L‖ over all parameters together (src/optim).
 const std::vector<Json> kAllOptimizers =
     names({"gd", "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "lamb", "gradient_flow",
-           "normalized_gd"});
+           "normalized_gd", "lars"});
 
 // ---- sections ----------------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ std::vector<KeySpec> optim_keys() {
           .when("optim.type", {"gd", "sgd", "rmsprop"}),
       key("optim.momentum", T::Number, 0.9, "heavy-ball coefficient β (PyTorch SGD convention)")
           .in(0, 1)
-          .when("optim.type", {"momentum", "nesterov"}),
+          .when("optim.type", {"momentum", "nesterov", "lars"}),
       key("optim.nesterov", T::Bool, false, "Nesterov momentum (optim.type nesterov sets it)")
           .when("optim.type", {"gd", "sgd", "momentum"}),
       key("optim.betas", T::NumberList, Json::array({0.9, 0.999}),
@@ -180,6 +180,16 @@ std::vector<KeySpec> optim_keys() {
           .in(0, 1)
           .items(2, 2)
           .when("optim.type", {"adam", "adamw", "lamb"}),
+      key("optim.bias_correction", T::Bool, true,
+          "divide m and v by 1 - β1ᵗ and 1 - β2ᵗ (false: the Adam of Cohen et al. 2022, "
+          "whose preconditioner does not drift with t)")
+          .when("optim.type", {"adam", "adamw", "lamb"}),
+      key("optim.trust_clamp", T::NumberList, required,
+          "LAMB's φ: the trust ratio uses clamp(‖x‖, lo, hi); absent: φ the identity")
+          .at_least(0)
+          .items(2, 2)
+          .when("optim.type", {"lamb"})
+          .optional(),
       key("optim.alpha", T::Number, 0.99, "decay rate of the squared-gradient average")
           .in(0, 1)
           .when("optim.type", {"rmsprop"}),
@@ -192,7 +202,12 @@ std::vector<KeySpec> optim_keys() {
       key("optim.weight_decay", T::Number, 0.0,
           "L2 penalty added to the gradient (adamw: decoupled decay)")
           .at_least(0)
-          .when("optim.type", {"gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "lamb"}),
+          .when("optim.type",
+                {"gd", "sgd", "momentum", "nesterov", "adam", "rmsprop", "lamb", "lars"}),
+      key("optim.trust_coefficient", T::Number, 0.001,
+          "LARS's η_trust: each tensor's local rate is η_trust·‖w‖/(‖g‖ + λ‖w‖)")
+          .at_least(0)
+          .when("optim.type", {"lars"}),
       key("optim.weight_decay", T::Number, 0.01, "decoupled weight decay (Loshchilov & Hutter)")
           .at_least(0)
           .when("optim.type", {"adamw"}),

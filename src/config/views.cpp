@@ -91,7 +91,7 @@ constexpr std::pair<const char*, OptimizerType> kOptimizers[] = {
     {"adam", OptimizerType::Adam},       {"adamw", OptimizerType::AdamW},
     {"rmsprop", OptimizerType::RmsProp}, {"lamb", OptimizerType::Lamb},
     {"gradient_flow", OptimizerType::GradientFlow},
-    {"normalized_gd", OptimizerType::NormalizedGd}};
+    {"normalized_gd", OptimizerType::NormalizedGd}, {"lars", OptimizerType::Lars}};
 constexpr std::pair<const char*, ModelType> kModels[] = {
     {"mlp", ModelType::Mlp},       {"cnn", ModelType::Cnn},
     {"vit", ModelType::Vit},       {"transformer_lm", ModelType::TransformerLm},
@@ -131,7 +131,8 @@ OptimConfig read_optim(const Block& b) {
   c.lr = b.get<double>("lr");
   const T t = c.type;
   const bool sgd_family = t == T::Gd || t == T::Sgd || t == T::Momentum || t == T::Nesterov;
-  if (sgd_family || t == T::RmsProp) c.momentum = b.get<double>("momentum");
+  if (sgd_family || t == T::RmsProp || t == T::Lars) c.momentum = b.get<double>("momentum");
+  if (t == T::Lars) c.trust_coefficient = b.get<double>("trust_coefficient");
   if (t == T::Nesterov) c.nesterov = true;  // the type implies it (the key does not apply)
   else if (sgd_family) c.nesterov = b.get<bool>("nesterov");
   if (t == T::Adam || t == T::AdamW || t == T::Lamb) {
@@ -139,6 +140,15 @@ OptimConfig read_optim(const Block& b) {
     if (betas.size() != 2)
       fail<ConfigError>(b.path("betas"), ": expected 2 numbers, got ", betas.size());
     c.betas = {betas[0], betas[1]};
+    c.bias_correction = b.get<bool>("bias_correction");
+  }
+  if (t == T::Lamb) {
+    if (auto clamp = b.get_optional<std::vector<double>>("trust_clamp")) {
+      if (clamp->size() != 2)
+        fail<ConfigError>(b.path("trust_clamp"), ": expected 2 numbers [lo, hi], got ",
+                          clamp->size());
+      c.trust_clamp = std::array<double, 2>{(*clamp)[0], (*clamp)[1]};
+    }
   }
   if (t == T::RmsProp) c.alpha = b.get<double>("alpha");
   if (t == T::Adam || t == T::AdamW || t == T::RmsProp || t == T::Lamb) c.eps = b.get<double>("eps");

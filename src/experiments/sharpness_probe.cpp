@@ -23,6 +23,16 @@ void TrainingExperiment::add_probes(Json& row) {
   if (lr > 0) {
     double th = optimizer_->stability_threshold(lr);
     if (th > 0) row["threshold"] = th;
+    // Adaptive optimizers (Cohen et al. 2022): λ₁(P⁻¹H) with the preconditioner P of the
+    // last step, by Lanczos on the symmetric P^{-1/2} H P^{-1/2} (same spectrum as P⁻¹H).
+    const double pth = optimizer_->preconditioned_threshold(lr);
+    const TensorList precond = optimizer_->preconditioner();
+    if (pth > 0 && !precond.empty()) {
+      std::vector<double> scale = flatten_to_vector(precond);
+      for (double& v : scale) v = 1.0 / std::sqrt(v);
+      row["precond_sharpness"] = probe_eigs(model_->params(), &scale).at(0);
+      row["precond_threshold"] = pth;
+    }
   }
   // probe.average_window: the same measurement at the mean of the last W iterates.
   if (average_window_ > 0) {
@@ -58,8 +68,8 @@ void TrainingExperiment::accumulate_average(const TensorList& params) {
   ++avg_count_;
 }
 
-std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
-
+std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at,
+                                                   const std::vector<double>* scale) const {
   // Sharpness of the full training loss (or of its first probe_examples examples).
   Tensor x = x_train_;
   Targets t = t_train_;
@@ -80,7 +90,20 @@ std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at) const {
   int64_t n = total_numel(at);
   opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
   opt.top_k = std::min(opt.top_k, opt.iterations);
-  return lanczos_top_k(hessian_operator(loss_fn, at), n, opt).values;
+  LinearOperator op = hessian_operator(loss_fn, at);
+  if (scale) {
+    if (static_cast<int64_t>(scale->size()) != n)
+      fail<ValueError>("sharpness probe: the preconditioner holds ", scale->size(),
+                       " values, the parameters ", n);
+    // x ↦ S H S x with S = diag(scale) = P^{-1/2}.
+    op = [inner = std::move(op), s = *scale](const std::vector<double>& x, std::vector<double>& y) {
+      std::vector<double> sx(x.size());
+      for (size_t i = 0; i < x.size(); ++i) sx[i] = s[i] * x[i];
+      inner(sx, y);
+      for (size_t i = 0; i < y.size(); ++i) y[i] *= s[i];
+    };
+  }
+  return lanczos_top_k(op, n, opt).values;
 }
 
 }  // namespace gradlab

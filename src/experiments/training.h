@@ -87,7 +87,9 @@ class TrainingExperiment : public Experiment {
   // (probe.*), and with probe.average_window the same at the mean of the last W iterates.
   void add_probes(Json& row);
   // Top Hessian eigenvalues (Lanczos, probe.* options) of the probe loss at `at`.
-  std::vector<double> probe_eigs(const TensorList& at) const;
+  // Top Hessian eigenvalues at `at`; with scale (P^{-1/2} flattened), those of S H S.
+  std::vector<double> probe_eigs(const TensorList& at,
+                                 const std::vector<double>* scale = nullptr) const;
   // Whether this step measures the sharpness (every probe.sharpness_every steps).
   bool probe_due() const { return probe_every_ > 0 && step_ % probe_every_ == 0; }
   // probe.average_window: adds this step's parameters to the window's running sum.

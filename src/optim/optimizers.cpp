@@ -1,7 +1,10 @@
 // Optimizers with PyTorch's exact update rules (torch.optim 1.13 documentation), plus LAMB
 // (You et al. 2020), normalized GD, gradient flow (RK4) and the learning-rate schedules. All
 // updates run under no_grad and overwrite parameters in place (Tensor::assign_).
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
 
 #include "gradlab/autograd.h"
 #include "gradlab/config_views.h"
@@ -21,6 +24,8 @@ class StateList {
     if (i >= ts_.size()) ts_.resize(i + 1);
     return ts_[i];
   }
+  const Tensor& get(size_t i) const { return ts_.at(i); }
+  size_t size() const { return ts_.size(); }
   void save(std::map<std::string, Tensor>& out, const std::string& prefix) const {
     for (size_t i = 0; i < ts_.size(); ++i)
       if (ts_[i].defined()) out[prefix + "." + std::to_string(i)] = ts_[i];
@@ -91,8 +96,8 @@ class Sgd : public Optimizer {
 // PyTorch's names (exp_avg, exp_avg_sq, step).
 class MomentOptimizer : public Optimizer {
  public:
-  MomentOptimizer(double b1, double b2, double eps, double wd)
-      : b1_(b1), b2_(b2), eps_(eps), wd_(wd) {}
+  MomentOptimizer(double b1, double b2, double eps, double wd, bool bias_correction)
+      : b1_(b1), b2_(b2), eps_(eps), wd_(wd), bias_correction_(bias_correction) {}
   std::map<std::string, Tensor> state_tensors() const override {
     std::map<std::string, Tensor> out;
     m_.save(out, "exp_avg");
@@ -106,13 +111,32 @@ class MomentOptimizer : public Optimizer {
   Json state_json() const override { return {{"step", t_}}; }
   void load_state_json(const Json& j) override { t_ = j.value("step", int64_t{0}); }
   double stability_threshold(double) const override { return -1; }
+  // EMA momentum m ← β1 m + (1 − β1) g with frozen P: x ← x − η P⁻¹ m is heavy-ball on
+  // P⁻¹H with step η(1 − β1), stable iff λ₁(P⁻¹H) < (2 + 2β1)/((1 − β1)η).
+  double preconditioned_threshold(double lr) const override {
+    return (2 + 2 * b1_) / ((1 - b1_) * lr);
+  }
 
  protected:
-  // Starts a step: advances t and returns the bias corrections (1 − β1ᵗ, 1 − β2ᵗ).
+  // The bias corrections (1 − β1ᵗ, 1 − β2ᵗ) at step t, or (1, 1) with bias_correction off
+  // (the Adam of Cohen et al. 2022, whose preconditioner does not drift with t).
+  std::pair<double, double> corrections(int64_t t) const {
+    if (!bias_correction_) return {1.0, 1.0};
+    return {1 - std::pow(b1_, static_cast<double>(t)), 1 - std::pow(b2_, static_cast<double>(t))};
+  }
+  // Starts a step: advances t and returns its bias corrections.
   std::pair<double, double> begin_step() {
     ++t_;
-    return {1 - std::pow(b1_, static_cast<double>(t_)), 1 - std::pow(b2_, static_cast<double>(t_))};
+    return corrections(t_);
   }
+  // (1 − β1ᵗ)(√(v/(1 − β2ᵗ)) + ε) of the last step for parameter i: the denominator that
+  // turns m into the step direction, i.e. Adam's preconditioner P.
+  Tensor adam_denominator(size_t i) const {
+    auto [bc1, bc2] = corrections(t_);
+    return mul(add(sqrt(div(v_.get(i), bc2)), eps_), bc1);
+  }
+  bool has_state() const { return t_ > 0; }
+  size_t state_size() const { return v_.size(); }
   // m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g² for parameter i (PyTorch's order of
   // operations); returns references to the updated m and v.
   std::pair<Tensor&, Tensor&> update_moments(size_t i, const Tensor& g) {
@@ -127,6 +151,7 @@ class MomentOptimizer : public Optimizer {
     return {m, v};
   }
   double b1_, b2_, eps_, wd_;
+  bool bias_correction_;
 
  private:
   int64_t t_ = 0;
@@ -138,8 +163,8 @@ class MomentOptimizer : public Optimizer {
 // p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps).
 class Adam : public MomentOptimizer {
  public:
-  Adam(bool decoupled, double b1, double b2, double eps, double wd)
-      : MomentOptimizer(b1, b2, eps, wd), decoupled_(decoupled) {}
+  Adam(bool decoupled, double b1, double b2, double eps, double wd, bool bias_correction)
+      : MomentOptimizer(b1, b2, eps, wd, bias_correction), decoupled_(decoupled) {}
   std::string type() const override { return decoupled_ ? "adamw" : "adam"; }
   void step(TensorList& params, const TensorList& grads, double lr) override {
     check_lists(params, grads, "adam");
@@ -153,6 +178,12 @@ class Adam : public MomentOptimizer {
       Tensor denom = add(div(sqrt(v), std::sqrt(bc2)), eps_);
       params[i].assign_(sub(p, mul(div(m, denom), lr / bc1)));
     }
+  }
+  TensorList preconditioner() const override {
+    TensorList out;
+    if (!has_state()) return out;
+    for (size_t i = 0; i < state_size(); ++i) out.push_back(adam_denominator(i));
+    return out;
   }
 
  private:
@@ -194,32 +225,115 @@ class RmsProp : public Optimizer {
     buf_.load(s, "momentum_buffer");
   }
   double stability_threshold(double) const override { return -1; }
+  // x ← x − η·buf, buf ← μ·buf + P⁻¹g with P = √v + ε: PyTorch-form heavy-ball on P⁻¹H.
+  TensorList preconditioner() const override {
+    TensorList out;
+    for (size_t i = 0; i < v_.size(); ++i) out.push_back(add(sqrt(v_.get(i)), eps_));
+    return out;
+  }
+  double preconditioned_threshold(double lr) const override { return (2 + 2 * momentum_) / lr; }
 
  private:
   double alpha_, eps_, momentum_, wd_;
   StateList v_, buf_;
 };
 
-// LAMB (You et al. 2020, "Large batch optimization for deep learning", Algorithm 2):
-// Adam direction r = m̂/(√v̂ + eps) + wd·p, scaled per parameter tensor by the trust
-// ratio ‖p‖/‖r‖ (1 when either norm is 0): p ← p − lr·(‖p‖/‖r‖)·r.
+// LAMB (You et al. 2020, "Large batch optimization for deep learning", Algorithm 2): Adam
+// direction r = m̂/(√v̂ + eps), u = r + wd·x, and per parameter tensor the trust ratio
+// φ(‖x‖)/‖u‖ (1 when ‖x‖ or ‖u‖ is 0, so zero-initialised biases still move):
+// x ← x − η·φ(‖x‖)/‖u‖·u. φ is the identity, or clamp(·, lo, hi) with optim.trust_clamp, so
+// with the identity every tensor moves by exactly ‖Δx‖ = η‖x‖.
 class Lamb : public MomentOptimizer {
  public:
-  using MomentOptimizer::MomentOptimizer;
+  Lamb(double b1, double b2, double eps, double wd, bool bias_correction,
+       std::optional<std::array<double, 2>> clamp)
+      : MomentOptimizer(b1, b2, eps, wd, bias_correction), clamp_(clamp) {
+    if (clamp_ && !((*clamp_)[0] >= 0 && (*clamp_)[0] <= (*clamp_)[1]))
+      fail<ConfigError>("optim.trust_clamp: [", (*clamp_)[0], ", ", (*clamp_)[1],
+                        "] is not an interval [lo, hi] with 0 <= lo <= hi");
+  }
   std::string type() const override { return "lamb"; }
   void step(TensorList& params, const TensorList& grads, double lr) override {
     check_lists(params, grads, "lamb");
     auto [bc1, bc2] = begin_step();
+    trust_.resize(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
       auto [m, v] = update_moments(i, grads[i]);
-      Tensor r = div(div(m, bc1), add(sqrt(div(v, bc2)), eps_));
-      if (wd_ != 0) r = add(r, mul(params[i], wd_));
-      double pn = std::sqrt(sum(square(params[i].to(DType::F64))).item());
-      double rn = std::sqrt(sum(square(r.to(DType::F64))).item());
-      double trust = (pn > 0 && rn > 0) ? pn / rn : 1.0;
-      params[i].assign_(sub(params[i], mul(r, lr * trust)));
+      Tensor u = div(div(m, bc1), add(sqrt(div(v, bc2)), eps_));
+      if (wd_ != 0) u = add(u, mul(params[i], wd_));
+      double xn = std::sqrt(sum(square(params[i].to(DType::F64))).item());
+      double un = std::sqrt(sum(square(u.to(DType::F64))).item());
+      double phi = clamp_ ? std::min(std::max(xn, (*clamp_)[0]), (*clamp_)[1]) : xn;
+      trust_[i] = (xn > 0 && un > 0) ? phi / un : 1.0;
+      params[i].assign_(sub(params[i], mul(u, lr * trust_[i])));
     }
   }
+  // With wd = 0 and the trust ratios τ frozen the step is x ← x − η P⁻¹m with
+  // P = (1 − β1ᵗ)(√v̂ + ε)/τ per tensor: Adam's rule, so Adam's threshold applies (the wd·x
+  // term is not part of P: the probe measures the loss Hessian only).
+  TensorList preconditioner() const override {
+    TensorList out;
+    if (!has_state() || trust_.size() != state_size()) return out;
+    for (size_t i = 0; i < state_size(); ++i) out.push_back(div(adam_denominator(i), trust_[i]));
+    return out;
+  }
+  // The last trust ratios travel with the checkpoint, so a resumed run's first probe sees
+  // the same preconditioner as the uninterrupted run.
+  Json state_json() const override {
+    Json j = MomentOptimizer::state_json();
+    j["trust_ratio"] = trust_;
+    return j;
+  }
+  void load_state_json(const Json& j) override {
+    MomentOptimizer::load_state_json(j);
+    // Checkpoints written before trust ratios were saved have none: the next step sets them.
+    trust_.clear();
+    if (j.contains("trust_ratio")) trust_ = j.at("trust_ratio").get<std::vector<double>>();
+  }
+
+ private:
+  std::optional<std::array<double, 2>> clamp_;
+  std::vector<double> trust_;  // the last step's trust ratio per tensor
+};
+
+// LARS (You, Gitman & Ginsburg 2017, "Large batch training of convolutional networks",
+// Algorithm 1), per parameter tensor w with gradient g:
+//   local = η_trust·‖w‖/(‖g‖ + λ‖w‖)   (1 when ‖w‖ or ‖g‖ + λ‖w‖ is 0, as LAMB's trust ratio)
+//   v ← μ·v + η·local·(g + λw),   w ← w − v
+// so with λ = 0 and μ = 0 every tensor moves by exactly η·η_trust·‖w‖.
+class Lars : public Optimizer {
+ public:
+  Lars(double momentum, double wd, double trust) : momentum_(momentum), wd_(wd), trust_(trust) {}
+  std::string type() const override { return "lars"; }
+  void step(TensorList& params, const TensorList& grads, double lr) override {
+    check_lists(params, grads, "lars");
+    for (size_t i = 0; i < params.size(); ++i) {
+      const double wn = std::sqrt(sum(square(params[i].to(DType::F64))).item());
+      const double gn = std::sqrt(sum(square(grads[i].to(DType::F64))).item());
+      const double denom = gn + wd_ * wn;
+      const double local = (wn > 0 && denom > 0) ? trust_ * wn / denom : 1.0;
+      Tensor d = grads[i];
+      if (wd_ != 0) d = add(d, mul(params[i], wd_));
+      d = mul(d, lr * local);
+      Tensor& v = bufs_.at(i);
+      v = v.defined() ? add(mul(v, momentum_), d) : d;
+      params[i].assign_(sub(params[i], v));
+    }
+  }
+  std::map<std::string, Tensor> state_tensors() const override {
+    std::map<std::string, Tensor> out;
+    bufs_.save(out, "momentum_buffer");
+    return out;
+  }
+  void load_state_tensors(const std::map<std::string, Tensor>& s) override {
+    bufs_.load(s, "momentum_buffer");
+  }
+  // Each tensor's rate depends on its norms: no single quadratic threshold.
+  double stability_threshold(double) const override { return -1; }
+
+ private:
+  double momentum_, wd_, trust_;
+  StateList bufs_;
 };
 
 // Normalized gradient descent: θ ← θ − lr·g/‖g‖, with ‖g‖ the Euclidean norm of all the
@@ -308,14 +422,18 @@ std::unique_ptr<Optimizer> build_optimizer(const OptimConfig& c) {
   if (t == T::Gd || t == T::Sgd || t == T::Momentum || t == T::Nesterov)
     return std::make_unique<Sgd>(optimizer_type_name(t), c.momentum, c.nesterov, c.weight_decay);
   if (t == T::Adam || t == T::AdamW)
-    return std::make_unique<Adam>(t == T::AdamW, c.betas[0], c.betas[1], c.eps, c.weight_decay);
+    return std::make_unique<Adam>(t == T::AdamW, c.betas[0], c.betas[1], c.eps, c.weight_decay,
+                                  c.bias_correction);
   if (t == T::RmsProp) return std::make_unique<RmsProp>(c.alpha, c.eps, c.momentum, c.weight_decay);
-  if (t == T::Lamb) return std::make_unique<Lamb>(c.betas[0], c.betas[1], c.eps, c.weight_decay);
+  if (t == T::Lamb)
+    return std::make_unique<Lamb>(c.betas[0], c.betas[1], c.eps, c.weight_decay,
+                                  c.bias_correction, c.trust_clamp);
   if (t == T::GradientFlow) return std::make_unique<GradientFlow>(static_cast<int>(c.substeps));
   if (t == T::NormalizedGd) return std::make_unique<NormalizedGd>();
+  if (t == T::Lars) return std::make_unique<Lars>(c.momentum, c.weight_decay, c.trust_coefficient);
   fail<ConfigError>("optim.type: \"", optimizer_type_name(t),
                     "\" is not available in this build (expected gd, sgd, momentum, nesterov, "
-                    "adam, adamw, rmsprop, lamb, gradient_flow or normalized_gd)");
+                    "adam, adamw, rmsprop, lamb, gradient_flow, normalized_gd or lars)");
 }
 
 std::unique_ptr<Optimizer> build_optimizer(const Json& resolved_optim_block) {

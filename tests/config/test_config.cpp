@@ -161,7 +161,7 @@ TEST_CASE("config: wrong types, ranges and choices", "[config]") {
   CHECK(error_with({"optim.lr=-0.1"}) == "optim.lr: -0.1 is below the minimum 0");
   CHECK(error_with({"optim.type=adamm"}) ==
         "optim.type: \"adamm\" is not one of gd, sgd, momentum, nesterov, adam, adamw, rmsprop, "
-        "lamb, gradient_flow, normalized_gd — did you mean adam?");
+        "lamb, gradient_flow, normalized_gd, lars — did you mean adam?");
   CHECK(error_with({"optim.type=3"}).rfind("optim.type: expected one of gd, sgd,", 0) == 0);
   CHECK(error_with({"model.widths=[16, \"a\"]"}) ==
         "model.widths[1]: expected an integer, got the string \"a\"");
@@ -197,7 +197,7 @@ TEST_CASE("config: keys that do not apply, and missing keys", "[config]") {
         "model.widths does not apply to model.type \"cnn\" (it is for model.type mlp)");
   CHECK(error_with({"optim.type=adam", "optim.momentum=0.5"}) ==
         "optim.momentum does not apply to optim.type \"adam\" (it is for optim.type gd, sgd, "
-        "rmsprop, momentum, nesterov)");
+        "rmsprop, momentum, nesterov, lars)");
   // Conditions chain: data.noise needs a generator, which needs synthetic data.
   CHECK(error_with({"data.source=npy", "data.generator=null", "data.x=x.npy", "data.y=y.npy",
                     "data.n_train=null", "data.noise=0.1"}) ==

@@ -69,14 +69,16 @@ def driver_path():
 
 # ---- the torch side ---------------------------------------------------------------------------
 
-def lamb_reference(params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
+def lamb_reference(params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, clamp=None,
+                   bias_correction=True):
     """You et al. 2020, Algorithm 2 (LAMB), as an object with torch.optim's step() interface.
 
     Per parameter tensor x with gradient g at step t = 1, 2, ...:
       m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²
-      m̂ = m / (1 − β1ᵗ),      v̂ = v / (1 − β2ᵗ)
+      m̂ = m / (1 − β1ᵗ),      v̂ = v / (1 − β2ᵗ)    (m̂ = m, v̂ = v without bias correction)
       r = m̂ / (√v̂ + ε) + λ x
-      x ← x − η (‖x‖ / ‖r‖) r          (the ratio is 1 when ‖x‖ or ‖r‖ is 0)
+      x ← x − η (φ(‖x‖) / ‖r‖) r       (the ratio is 1 when ‖x‖ or ‖r‖ is 0)
+    with φ the identity, or z ↦ min(max(z, lo), hi) for clamp = (lo, hi).
     """
     class Lamb:
         def __init__(self):
@@ -98,14 +100,69 @@ def lamb_reference(params, lr, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
                 g = x.grad
                 self.m[i] = b1 * self.m[i] + (1 - b1) * g
                 self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
-                m_hat = self.m[i] / (1 - b1 ** self.t)
-                v_hat = self.v[i] / (1 - b2 ** self.t)
+                c1, c2 = (1 - b1 ** self.t, 1 - b2 ** self.t) if bias_correction else (1, 1)
+                m_hat = self.m[i] / c1
+                v_hat = self.v[i] / c2
                 r = m_hat / (v_hat.sqrt() + eps) + weight_decay * x
                 x_norm, r_norm = x.norm().item(), r.norm().item()
-                trust = x_norm / r_norm if x_norm > 0 and r_norm > 0 else 1.0
+                phi = x_norm if clamp is None else min(max(x_norm, clamp[0]), clamp[1])
+                trust = phi / r_norm if x_norm > 0 and r_norm > 0 else 1.0
                 x -= eta * trust * r
 
     return Lamb()
+
+
+def adam_without_bias_correction(params, lr, betas=(0.9, 0.999), eps=1e-8):
+    """Adam as Cohen et al. 2022 run it (optim.bias_correction false): m, v as torch.optim.Adam,
+    x ← x − η m / (√v + ε) with no 1 − βᵗ corrections. torch.optim.Adam has no such switch."""
+    class AdamRaw:
+        def __init__(self):
+            self.param_groups = [{"lr": lr, "params": list(params)}]
+            self.m = [torch.zeros_like(p) for p in params]
+            self.v = [torch.zeros_like(p) for p in params]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        @torch.no_grad()
+        def step(self):
+            b1, b2 = betas
+            eta = self.param_groups[0]["lr"]
+            for i, x in enumerate(self.param_groups[0]["params"]):
+                g = x.grad
+                self.m[i] = b1 * self.m[i] + (1 - b1) * g
+                self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
+                x -= eta * self.m[i] / (self.v[i].sqrt() + eps)
+
+    return AdamRaw()
+
+
+def lars_reference(params, lr, momentum=0.9, weight_decay=0.0, trust=0.001):
+    """LARS (You, Gitman & Ginsburg 2017, Algorithm 1) per parameter tensor w:
+      local = η_trust ‖w‖ / (‖g‖ + λ‖w‖)   (1 when ‖w‖ or the denominator is 0)
+      v ← μ v + η local (g + λ w),  w ← w − v."""
+    class Lars:
+        def __init__(self):
+            self.param_groups = [{"lr": lr, "params": list(params)}]
+            self.v = [torch.zeros_like(p) for p in params]
+
+        def zero_grad(self):
+            for p in self.param_groups[0]["params"]:
+                p.grad = None
+
+        @torch.no_grad()
+        def step(self):
+            eta = self.param_groups[0]["lr"]
+            for i, w in enumerate(self.param_groups[0]["params"]):
+                g = w.grad
+                w_norm, g_norm = w.norm().item(), g.norm().item()
+                denom = g_norm + weight_decay * w_norm
+                local = trust * w_norm / denom if w_norm > 0 and denom > 0 else 1.0
+                self.v[i] = momentum * self.v[i] + eta * local * (g + weight_decay * w)
+                w -= self.v[i]
+
+    return Lars()
 
 
 def normalized_gd_reference(params, lr, per_tensor=False):
@@ -175,6 +232,17 @@ CASES = {
                                                    weight_decay=0.1)),
     "normalized_gd": ({"type": "normalized_gd", "lr": 0.05},
                       lambda p: normalized_gd_reference(p, lr=0.05)),
+    "adam_no_bias_correction": ({"type": "adam", "lr": 0.01, "bias_correction": False},
+                                lambda p: adam_without_bias_correction(p, lr=0.01)),
+    "lamb_trust_clamp": ({"type": "lamb", "lr": 0.02, "trust_clamp": [0.2, 0.6]},
+                         lambda p: lamb_reference(p, lr=0.02, clamp=(0.2, 0.6))),
+    "lamb_no_bias_correction": ({"type": "lamb", "lr": 0.02, "bias_correction": False},
+                                lambda p: lamb_reference(p, lr=0.02, bias_correction=False)),
+    "lars": ({"type": "lars", "lr": 2.0}, lambda p: lars_reference(p, lr=2.0)),
+    "lars_weight_decay": ({"type": "lars", "lr": 2.0, "momentum": 0.5, "weight_decay": 0.1,
+                           "trust_coefficient": 0.01},
+                          lambda p: lars_reference(p, lr=2.0, momentum=0.5, weight_decay=0.1,
+                                                   trust=0.01)),
 }
 STEPS = 3
 
@@ -224,6 +292,11 @@ CONTROLS = {
     "lamb": lambda p: lamb_reference(p, lr=0.02, eps=1e-2),
     "lamb_weight_decay": lambda p: lamb_reference(p, lr=0.02, betas=(0.8, 0.99), eps=1e-4),
     "normalized_gd": lambda p: normalized_gd_reference(p, lr=0.05, per_tensor=True),
+    "adam_no_bias_correction": lambda p: Adam(p, lr=0.01),
+    "lamb_trust_clamp": lambda p: lamb_reference(p, lr=0.02),
+    "lamb_no_bias_correction": lambda p: lamb_reference(p, lr=0.02),
+    "lars": lambda p: lars_reference(p, lr=2.0, momentum=0.0),
+    "lars_weight_decay": lambda p: lars_reference(p, lr=2.0, momentum=0.5, trust=0.01),
 }
 
 
@@ -487,6 +560,21 @@ class OptimizersMatchTorch(unittest.TestCase):
 
     def test_normalized_gd(self):
         self.check_case("normalized_gd")
+
+    def test_adam_no_bias_correction(self):
+        self.check_case("adam_no_bias_correction")
+
+    def test_lamb_trust_clamp(self):
+        self.check_case("lamb_trust_clamp")
+
+    def test_lamb_no_bias_correction(self):
+        self.check_case("lamb_no_bias_correction")
+
+    def test_lars(self):
+        self.check_case("lars")
+
+    def test_lars_weight_decay(self):
+        self.check_case("lars_weight_decay")
 
     def test_training_with_step_schedule(self):
         optim, make_optimizer, make_scheduler, steps = SCHEDULED_CASES["momentum_step_schedule"]

@@ -12,6 +12,7 @@
 //   post_eos_{median,mean,max}_ratio  sharpness / threshold from eos_step + probe.settle_steps
 //   post_eos_avg_{median,max}_ratio   the same at the averaged iterate (probe.average_window)
 //   post_eos_loss_increase_fraction   logged steps after eos_step whose loss rose
+//   precond_*, effective_sharpness_median  the same for λ₁(P⁻¹H) of Adam/RMSProp/LAMB
 #include <algorithm>
 #include <cmath>
 
@@ -27,7 +28,50 @@ double median_of_sorted(const std::vector<double>& v) {
   return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
 }
 
+// Adaptive edge of stability (Cohen et al. 2022): the same figures for the preconditioned
+// sharpness λ₁(P⁻¹H) against the optimizer's preconditioned threshold (Adam: 38/η at
+// β1 = 0.9; RMSProp: 2/η), plus the effective sharpness η·λ₁(P⁻¹H) (2 at RMSProp's edge):
+//   precond_{initial,final,max}, precond_threshold, precond_eos_step (first ≥ 0.95·threshold),
+//   precond_post_eos_{median,max}_ratio and precond_post_eos_median from
+//   precond_eos_step + probe.settle_steps, effective_sharpness_median = η·that median.
+void add_precond_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Json& s) {
+  std::vector<const Json*> probed;
+  for (const Json& r : rows)
+    if (r.contains("precond_sharpness") && r.contains("precond_threshold")) probed.push_back(&r);
+  if (probed.empty()) return;
+  s["precond_initial"] = (*probed.front())["precond_sharpness"];
+  s["precond_final"] = (*probed.back())["precond_sharpness"];
+  double peak = -INFINITY;
+  for (const Json* r : probed) peak = std::max(peak, (*r)["precond_sharpness"].get<double>());
+  s["precond_max"] = peak;
+  s["precond_threshold"] = (*probed.front())["precond_threshold"];
+  Json eos = nullptr;
+  for (const Json* r : probed)
+    if ((*r)["precond_sharpness"].get<double>() >= 0.95 * (*r)["precond_threshold"].get<double>()) {
+      eos = (*r)["step"];
+      break;
+    }
+  s["precond_eos_step"] = eos;
+  if (eos.is_null()) return;
+  const int64_t from = eos.get<int64_t>() + probe_config(e.config()).settle_steps;
+  std::vector<double> ratios, values, effective;
+  for (const Json* r : probed) {
+    if ((*r)["step"].get<int64_t>() < from) continue;
+    const double v = (*r)["precond_sharpness"].get<double>();
+    ratios.push_back(v / (*r)["precond_threshold"].get<double>());
+    values.push_back(v);
+    effective.push_back(v * (*r)["lr"].get<double>());
+  }
+  if (ratios.empty()) return;
+  for (auto* v : {&ratios, &values, &effective}) std::sort(v->begin(), v->end());
+  s["precond_post_eos_median_ratio"] = median_of_sorted(ratios);
+  s["precond_post_eos_max_ratio"] = ratios.back();
+  s["precond_post_eos_median"] = median_of_sorted(values);
+  s["effective_sharpness_median"] = median_of_sorted(effective);
+}
+
 void add_eos_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Json& s) {
+  add_precond_summary(e, rows, s);
   // Sharpness over the run, for every optimizer (gradient flow has no threshold, and its
   // sharpness keeps rising where GD's stops at 2/η).
   std::vector<const Json*> measured;
@@ -285,7 +329,8 @@ Kind edge_of_stability_kind() {
   for (const char* block : {"data", "model", "loss", "optim", "train", "probe", "dtype", "device"})
     k.blocks.push_back({block, "", {}});
   k.make = make;
-  k.row_keys = {"sharpness", "eigs", "threshold", "sharpness_avg", "loss_avg"};
+  k.row_keys = {"sharpness",         "eigs",         "threshold",       "sharpness_avg",
+                "loss_avg",          "precond_sharpness", "precond_threshold"};
   k.devices = {"cpu", "cuda"};
   k.page = kPage;
   return k;
