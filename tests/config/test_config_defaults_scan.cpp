@@ -74,8 +74,8 @@ const std::vector<Allowed>& allowed_reads() {
       {"src/cli/sweep_track.cpp", "",
        "the sweep folder's own records (run_info.json, summary.json, sweep_spec.json), written by "
        "older or newer builds that may lack a key; never a config"},
-      {"src/cli/report.cpp", "summary.value(\"status\", \"?\")",
-       "summary.json of the reported run, not a config"},
+      {"src/experiments/mode_connectivity.cpp", "r.value(\"phase\", \"\")",
+       "the kind's own metrics rows (sweep summary over t), not a config"},
       {"src/bench/bench_double_descent.cpp", "row.value(\"test_error\", 0.0)",
        "a metrics row of the benchmark's own sweep, not a config"},
       // Checkpoint state (state.json) of each kind: written by the same build, but a flag

@@ -114,7 +114,7 @@ TEST_CASE("grokking: the Fourier spectrum finds a planted frequency", "[grokking
   CHECK(s["key_frequencies"] == Json::array({3}));
 }
 
-TEST_CASE("grokking: memorise, then generalise at >= 2x the step; wd 0 never", "[grokking]") {
+TEST_CASE("grokking: memorise, then generalise at >= 2x the step (never with wd 0)", "[grokking]") {
   const Trained grok = train(example("grokking/browser_p31.json", {}, "test"));
   const Json& s = grok.summary;
   INFO(s.dump());
