@@ -2,6 +2,7 @@
 // (docs/fuzzing.md): each malformed input must give a gradlab::Error whose message is one line
 // naming the file, with no crash, sanitizer report, huge allocation or hang. The ASan + UBSan
 // suite (./lab test, build/asan) runs these too, so an out-of-bounds read here fails there.
+#include <cstdint>
 #include <string>
 
 #include "data/data_internal.h"
@@ -28,7 +29,8 @@ void check_one_line(const std::string& message, const std::string& name) {
 // A safetensors file: 8-byte length, the header text as given, then `data`.
 std::string safetensors_bytes(const std::string& header, const std::string& data = "") {
   std::string out;
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xff));
+  const uint64_t length = header.size();  // 64-bit also where size_t is 32 (WASM)
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
   return out + header + data;
 }
 
