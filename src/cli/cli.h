@@ -24,5 +24,9 @@ std::string timestamp();                     // 20260131-120000, local time
 std::string safe_id(const std::string& id);
 // CPU threads for this process: --threads N as given, else GRADLAB_THREADS, else every core.
 void apply_thread_option(const std::optional<std::string>& threads);
+// `s` as one shell word: as is when it holds only safe characters, else in single quotes.
+std::string shell_quote(const std::string& s);
+// This executable's path from /proc/self/exe; "" where there is none (the WASM CLI under node).
+std::string executable_path();
 int cmd_fit(int argc, char** argv);  // fit_command.cpp
 }  // namespace gradlab::cli

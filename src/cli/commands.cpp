@@ -139,6 +139,21 @@ void apply_thread_option(const std::optional<std::string>& option) {
   set_cpu_threads(threads);
 }
 
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789_-./=:,+@") == std::string::npos)
+    return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string executable_path() {
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.string();
+}
+
 namespace {
 
 const char* const kRunUsage =
@@ -156,31 +171,22 @@ std::string relative(const std::string& path) {
   return path.rfind(base, 0) == 0 ? path.substr(base.size()) : path;
 }
 
-// Single quotes for the shell when an argument needs them.
-std::string shell_word(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_-./=:,+@") == std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // The command that repeats this run exactly: the same config, profile and --set values, and the
 // thread count (GEMM splits, hence the last bits, depend on it; gradlab/threads.h). Without
 // --out: it writes a new folder rather than over this one.
 std::string reproduce_command(const Args& a) {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::string cmd = "gradlab";  // no /proc (the WASM CLI under node): the command's name
-  if (n > 0) {
-    cmd = relative(std::string(exe, static_cast<size_t>(n)));
+  std::string cmd = executable_path();
+  if (cmd.empty()) {
+    cmd = "gradlab";  // no /proc (the WASM CLI under node): the command's name
+  } else {
+    cmd = relative(cmd);
     if (cmd.find('/') == std::string::npos) cmd = "./" + cmd;  // the binary in this folder
-    cmd = shell_word(cmd);
+    cmd = shell_quote(cmd);
   }
-  cmd += " run " + shell_word(relative(a.config_path));
-  if (!a.resolve.profile.empty()) cmd += " --profile " + shell_word(a.resolve.profile);
-  for (const std::string& set : a.resolve.sets) cmd += " --set " + shell_word(set);
+  cmd += " run " + shell_quote(relative(a.config_path));
+  if (!a.resolve.profile.empty()) cmd += " --profile " + shell_quote(a.resolve.profile);
+  for (const std::string& set : a.resolve.sets) cmd += " --set " + shell_quote(set);
   cmd += " --threads " + std::to_string(cpu_threads());
   return cmd;
 }

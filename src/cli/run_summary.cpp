@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cli.h"
 #include "cli/run_summary.h"
 #include "gradlab/config.h"
 #include "gradlab/experiment.h"
@@ -148,10 +149,7 @@ std::string experiments_dir() {
   std::vector<std::string> candidates;
   if (const char* root = std::getenv("GRADLAB_ROOT")) candidates.push_back(std::string(root) + "/experiments");
   candidates.push_back("experiments");
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    std::string path(exe, static_cast<size_t>(n));
+  if (std::string path = executable_path(); !path.empty()) {
     // build/native/gradlab → the checkout's experiments/
     for (int up = 0; up < 3 && path.find('/') != std::string::npos; ++up) path = path.substr(0, path.find_last_of('/'));
     candidates.push_back(path + "/experiments");

@@ -120,9 +120,8 @@ std::set<std::string> read_points_file(const std::string& path, const SweepSpec&
 std::string abs_path(const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); }
 
 std::string self_binary() {
-  std::error_code ec;
-  const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("gradlab") : p.string();
+  const std::string p = executable_path();
+  return p.empty() ? std::string("gradlab") : p;
 }
 
 // Runs `points` (in order) in this process. Finished points are skipped; a point with a

@@ -86,7 +86,6 @@ MergeResult merge_sweep(const std::string& dir, const SweepSpec& spec, bool allo
 // Runs argv (no shell), waits, returns the exit status; stdout captured into *out when given.
 int run_process(const std::vector<std::string>& argv, std::string* out = nullptr,
                 std::string* err = nullptr);
-std::string shell_quote(const std::string& s);
 std::vector<std::string> split_words(const std::string& s);  // shell-like: quotes, no expansion
 
 struct EngineOptions {

@@ -343,15 +343,6 @@ int run_process(const std::vector<std::string>& argv, std::string* out, std::str
   return exit_code(status);
 }
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_-./=:,+@") == std::string::npos)
-    return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 std::vector<std::string> split_words(const std::string& s) {
   std::vector<std::string> words;
   std::string cur;
