@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#endif
 #include <optional>
 #include <fstream>
 #include <iostream>
@@ -172,18 +175,36 @@ std::string relative(const std::string& path) {
 }
 
 
+#ifdef __EMSCRIPTEN__
+// The script node runs (process.argv[1]), or "" outside node. EM_JS, not emscripten_run_script:
+// the build sets DYNAMIC_EXECUTION=0 (no eval).
+EM_JS(void, node_script_path, (char* out, int size), {
+  const path = (typeof process !== 'undefined' && process.argv && process.argv[1]) || '';
+  stringToUTF8(path, out, size);
+});
+#endif
+
 // The command that repeats this run exactly: the same config, profile and --set values, and the
 // thread count (GEMM splits, hence the last bits, depend on it; gradlab/threads.h). Without
 // --out: it writes a new folder rather than over this one.
 std::string reproduce_command(const Args& a) {
-  std::string cmd = executable_path();
+  std::string cmd;
+#ifdef __EMSCRIPTEN__
+  // Under node /proc/self/exe is node itself: the command is node with this script (argv[1]),
+  // with the flag README.md gives for the WASM CLI.
+  char script[4096] = {0};
+  node_script_path(script, sizeof script);
+  cmd = *script ? "node --no-experimental-fetch " + shell_quote(relative(script)) : "gradlab";
+#else
+  cmd = executable_path();
   if (cmd.empty()) {
-    cmd = "gradlab";  // no /proc (the WASM CLI under node): the command's name
+    cmd = "gradlab";  // no /proc: the command's name
   } else {
     cmd = relative(cmd);
     if (cmd.find('/') == std::string::npos) cmd = "./" + cmd;  // the binary in this folder
     cmd = shell_quote(cmd);
   }
+#endif
   cmd += " run " + shell_quote(relative(a.config_path));
   if (!a.resolve.profile.empty()) cmd += " --profile " + shell_quote(a.resolve.profile);
   for (const std::string& set : a.resolve.sets) cmd += " --set " + shell_quote(set);

@@ -40,6 +40,7 @@ import gzip
 import json
 import math
 import os
+import shlex
 import shutil
 import struct
 import subprocess
@@ -416,6 +417,27 @@ class WasmParity(unittest.TestCase):
         for i, (a, b) in enumerate(zip(native, wasm)):
             same(a, b, f"{name} row {i}")
         print(f"  rows {name}: {len(native)} rows, equal to {rel} relative")
+
+    def test_reproduce_command_of_the_wasm_cli_repeats_the_run(self):
+        # Under node /proc/self/exe is node: the printed command must name the script and the
+        # node flag README.md gives, and running it as printed must repeat the rows.
+        cfg = training_config(2, {"source": "synthetic", "generator": "gaussian_mixture",
+                                  "n_train": 32, "n_test": 8, "num_classes": 2, "dim": 3},
+                              {"type": "mlp", "widths": [4]})
+        cfg["train"]["log_time"] = False
+        config = self.write_config(cfg)
+        first = os.path.join(self.tmp, "reproduce-first")
+        proc = run_wasm("run", config, "--out", first, "--threads", "1")
+        line = [l for l in proc.stdout.splitlines() if l.startswith("Reproduce: ")][0]
+        argv = shlex.split(line[len("Reproduce: "):])
+        self.assertEqual(argv[:2], ["node", "--no-experimental-fetch"], line)
+        self.assertEqual(os.path.realpath(argv[2]), os.path.realpath(WASM_CLI), line)
+        self.assertEqual(argv[3:], ["run", config, "--threads", "1"], line)
+        again = os.path.join(self.tmp, "reproduce-again")
+        subprocess.run([node_executable(), *argv[1:], "--out", again, "--quiet"], check=True,
+                       capture_output=True, timeout=300)
+        self.assertEqual(support.read_jsonl(os.path.join(again, "metrics.jsonl")),
+                         support.read_jsonl(os.path.join(first, "metrics.jsonl")))
 
     def test_rows_catapult_uv(self):
         self.check_rows("catapult_uv", {
