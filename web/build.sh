@@ -10,7 +10,8 @@
 #
 # The result is plain files — no server logic, no CDN — that work offline from any static
 # host and under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'`:
-#   *.html, css/, js/ (page modules, worker.js, gradlab_web.js/.wasm, vendor/uPlot.mjs),
+#   *.html (web/*.html, and web/pages/<page>.html inside web/pages/shell.html for each kind
+#   page descriptor naming one), css/, js/ (page modules, worker.js, gradlab_web.js/.wasm, vendor/uPlot.mjs),
 #   presets/experiments/<folder>/ (each page's presets: the experiment folder its kind's page
 #   descriptor names, copied with an index.json of its files), schema.json (the config schema
 #   and the kinds with their page descriptors, for the pages), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
@@ -149,6 +150,7 @@ require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
     for (const f of files) fs.copyFileSync(path.join(root, folder, f), path.join(dest, f));
     fs.writeFileSync(path.join(dest, 'index.json'), JSON.stringify(files) + '\n');
   }
+  writeKindPages(schema.kinds);
   const gz = (f) => zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length;
   // The default payload: everything but the threaded module, which only cross-origin-isolated
   // pages load instead of gradlab_web.* (reported apart).
@@ -165,5 +167,49 @@ require(js)({ wasmBinary: fs.readFileSync(wasm) }).then((M) => {
   if (fs.existsSync(mt[0])) version.threaded_gzip_bytes = mt.reduce((s, f) => s + gz(f), 0);
   fs.writeFileSync(path.join(out, 'version.json'), JSON.stringify(version, null, 2) + '\n');
   console.log(`web/build.sh: ${out}: WASM ${(version.wasm_gzip_bytes / 1024).toFixed(0)} KB + JS ${((version.glue_js_gzip_bytes + version.page_js_gzip_bytes) / 1024).toFixed(0)} KB gzipped (total ${(version.total_gzip_bytes / 1024).toFixed(0)} KB, data excluded)`);
-}).catch((e) => { console.error('web/build.sh: cannot load the WASM module under node: ' + (e.message || e)); process.exit(1); });
+}).catch((e) => { console.error('web/build.sh: ' + (e.message || e)); process.exit(1); });
+
+// The kinds' pages: web/pages/<page>.html (its <nav>, its text, what follows the results) inside
+// web/pages/shell.html, titled by the kind's page descriptor, its module's imports preloaded.
+// Every descriptor's file must then exist, hand-written (web/<file>) or made here.
+function writeKindPages(kinds) {
+  const web = path.join(root, 'web'), pages = path.join(web, 'pages');
+  const shell = fs.readFileSync(path.join(pages, 'shell.html'), 'utf8').replace(/<!--[^]*?-->\n/, '');
+  for (const kind of kinds) {
+    const file = kind.page && kind.page.file;
+    if (!file) continue;
+    const stem = file.replace(/\.html$/, ''), fragment = path.join(pages, file);
+    if (fs.existsSync(fragment)) {
+      if (fs.existsSync(path.join(web, file))) throw new Error(`kind ${kind.name}: both web/${file} and web/pages/${file} exist; keep one`);
+      const text = fs.readFileSync(fragment, 'utf8').replace(/^<!--[^]*?-->\n/, '');
+      const nav = text.match(/^<nav>.*<\/nav>$/m);
+      if (!nav) throw new Error(`web/pages/${file}: no <nav>…</nav> line`);
+      const [lead, after = ''] = text.replace(nav[0] + '\n', '').split('<!-- after the results -->\n');
+      const module = `${stem}-page.js`;
+      if (!fs.existsSync(path.join(web, 'src', module))) throw new Error(`web/pages/${file}: its module web/src/${module} is missing`);
+      const preloads = staticImports(path.join(web, 'src'), module).map((m) => `<link rel="modulepreload" href="js/${m}">`).join('\n');
+      const fill = { title: kind.page.title, module, preloads, nav: nav[0], lead: lead.replace(/\n$/, ''), after };
+      const html = shell.replace(/\{\{(\w+)\}\}/g, (_, key) => {
+        if (!(key in fill)) throw new Error(`web/pages/shell.html: unknown {{${key}}}`);
+        return fill[key];
+      });
+      fs.writeFileSync(path.join(out, file), html);
+    }
+    if (!fs.existsSync(path.join(out, file))) throw new Error(`kind ${kind.name}: its page ${file} is neither web/${file} nor web/pages/${file}`);
+  }
+}
+
+// The modules `module` imports, directly or not (./x.js and ./vendor/x.mjs), in the order met.
+function staticImports(dir, module) {
+  const seen = [], queue = [module];
+  while (queue.length) {
+    const text = fs.readFileSync(path.join(dir, queue.shift()), 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\b[^'"]*?['"]\.\/([\w./-]+)['"]/gm)) {
+      if (seen.includes(m[1])) continue;
+      seen.push(m[1]);
+      if (!m[1].startsWith('vendor/')) queue.push(m[1]);
+    }
+  }
+  return seen;
+}
 JS

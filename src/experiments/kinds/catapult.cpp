@@ -74,7 +74,7 @@ Json catapult_sweep_summary(const std::vector<Json>& rows) {
 
 const char* const kPage = R"json({
   "file": "catapult.html",
-  "title": "Catapult",
+  "title": "The catapult phase",
   "blurb": "GD at η = c/λ₀: lazy below c = 2, a catapult to a flatter region above, divergence beyond c_max.",
   "card": {
     "id": "card-catapult", "heading": "The catapult phase",
