@@ -22,6 +22,10 @@ function niceNumber(v) {
 
 // Log-axis ticks: 1, 2, 5 per decade over a short range, whole decades (thinned to about
 // eight labels) over a long one — uPlot's default labels every 1..9 and crowds the axis.
+// logSplits thins already: uPlot's own log filter would thin again, by the pixels per decade
+// counted from the top, and leave one label on a 40-decade axis (the catapult's divergent run).
+const keepSplits = (u, splits) => splits;
+
 function logSplits(u, axisIdx, min, max) {
   const lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
   const out = [];
@@ -114,9 +118,9 @@ export class MetricChart {
         y: { distr: this.logY ? 3 : 1, log: 10, range: (u, min, max) => self.yRange(u, min, max) },
       },
       axes: [
-        Object.assign({ label: this.xLabel, labelSize: 18, size: 36 }, this.logX ? { splits: logSplits, values: (u, vals) => vals.map(niceNumber) } : {}),
+        Object.assign({ label: this.xLabel, labelSize: 18, size: 36 }, this.logX ? { splits: logSplits, filter: keepSplits, values: (u, vals) => vals.map(niceNumber) } : {}),
         Object.assign({ label: this.yLabel, labelSize: 18, size: 64, values: (u, vals) => vals.map(niceNumber) },
-          this.logY ? { splits: logSplits } : {}),
+          this.logY ? { splits: logSplits, filter: keepSplits } : {}),
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },

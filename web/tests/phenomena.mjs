@@ -78,6 +78,10 @@ const tests = [
       await page.waitForFunction(() => document.querySelectorAll('#phase-table tbody tr').length === 3);
       const table = await page.$$eval('#phase-table tbody tr', (trs) => trs.map((tr) => tr.dataset.phase));
       assert.deepEqual(table, ['lazy', 'catapult', 'divergent']);
+      // The log-y loss axis spans ~40 decades (1e-33 … 1e12): it labels several, not one
+      // (uPlot's drawn labels, `_values`, null where its filter dropped one).
+      const labels = await page.evaluate(() => window.gradlabLab.dashboard.charts.loss.plot.axes[1]._values.filter((v) => v));
+      assert.ok(labels.length >= 4, `log-y labels: ${JSON.stringify(labels)}`);
       await page.screenshot({ path: path.join(shotDir, 'catapult.png') });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
