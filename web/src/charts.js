@@ -127,7 +127,7 @@ export class MetricChart {
           width: s.width || 1.75,
           dash: s.dash,
           spanGaps: true,
-          points: this.points ? { show: true, size: 6, fill: s.color } : { show: false },
+          points: (s.points ?? this.points) ? { show: true, size: 6, fill: s.color } : { show: false },
           value: (u, v) => niceNumber(v),
         }))),
       hooks: { draw: [(u) => self.drawOverlays(u)] },
