@@ -102,9 +102,12 @@ async function refit({ strict = false } = {}) {
       notes[form] = `L(N): waiting for runs of 3 sizes at one D (${rows.length} runs so far)`;
       continue;
     }
-    if (form === 'chinchilla' && rows.length < 6) {
+    // Three values of each of N and D at least: with two, E trades off against A or B and the
+    // exponents are not identified (any start gives a different optimum).
+    const distinct = (k) => new Set(rows.map((r) => r[k])).size;
+    if (form === 'chinchilla' && (distinct(N) < 3 || distinct(D) < 3)) {
       results[form] = null;
-      notes[form] = `L(N, D): waiting for 6 runs (${rows.length} so far)`;
+      notes[form] = `L(N, D): waiting for runs at 3 sizes and 3 data budgets (${distinct(N)} and ${distinct(D)} so far)`;
       continue;
     }
     try {

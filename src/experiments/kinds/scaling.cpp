@@ -156,7 +156,7 @@ const char* const kPage = R"json({
   "card": {
     "id": "card-scaling", "heading": "Scaling laws",
     "text": [
-      "Train character-level transformers of three widths for two data budgets on the King",
+      "Train character-level transformers of three widths for three data budgets on the King",
       "James Bible, live: each point lands on log-log charts of loss against parameters and",
       "compute, and the power law L(N) = (N_c/N)^α and Chinchilla's L(N, D) with its",
       "compute-optimal frontier are refitted as the points arrive; drop a native sweep.jsonl to",
@@ -172,7 +172,7 @@ const char* const kPage = R"json({
   "preset_list": [
     {
       "file": "browser_kjv_tiny.json",
-      "title": "KJV, widths 8, 16, 32 (depth 1) × 50 and 150 steps of 16 windows of 16 characters"
+      "title": "KJV, widths 8, 16, 32 (depth 1) × 40, 100 and 250 steps of 16 windows of 16 characters"
     }
   ]
 })json";
