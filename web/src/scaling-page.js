@@ -35,8 +35,8 @@ const state = {
 };
 
 const charts = {
-  ln: new MetricChart($('#chart-ln'), { title: 'Validation loss vs parameters', yLabel: 'loss (nats / char)', xLabel: 'N (non-embedding parameters)', logX: true, logY: true, points: true, height: 270 }),
-  lc: new MetricChart($('#chart-lc'), { title: 'Validation loss vs compute', yLabel: 'loss (nats / char)', xLabel: 'C = 6ND (FLOPs)', logX: true, logY: true, points: true, height: 270 }),
+  ln: new MetricChart($('#chart-ln'), { title: 'Validation loss vs parameters', yLabel: 'loss (nats / char)', xLabel: 'N (non-embedding parameters)', logX: true, logY: true, tightLog: true, points: true, height: 270 }),
+  lc: new MetricChart($('#chart-lc'), { title: 'Validation loss vs compute', yLabel: 'loss (nats / char)', xLabel: 'C = 6ND (FLOPs)', logX: true, logY: true, tightLog: true, points: true, height: 270 }),
 };
 
 // ---- rows and fits

@@ -37,6 +37,8 @@ async function open(url, width) {
   await p.addInitScript(() => {
     window.fitLog = [];
     document.addEventListener('gradlab:scaling-fitted', (e) => window.fitLog.push({ points: e.detail.points, kaplan: !!window.gradlabScaling.state.fits.kaplan, note: window.gradlabScaling.state.fitNotes.kaplan }));
+    // Sent after the last run's refit has landed.
+    document.addEventListener('gradlab:scaling-grid-done', () => { window.gridDone = true; });
   });
   await p.goto(url);
   p.closeAll = () => context.close();
@@ -69,7 +71,7 @@ const tests = [
     fn: async () => {
       const t0 = Date.now();
       page = await open(lab.url + '/scaling.html', 1280);
-      await page.waitForFunction(() => window.gradlabScaling && window.gradlabScaling.state.ms !== null && window.gradlabScaling.state.fits.chinchilla, null, { timeout: 90000 });
+      await page.waitForFunction(() => window.gridDone === true, null, { timeout: 90000 });
       const seconds = (Date.now() - t0) / 1000;
       console.log(`     grid trained and fitted in ${seconds.toFixed(1)} s`);
       const s = await page.evaluate(() => ({ rows: window.gradlabScaling.state.rows.size, points: window.gradlabScaling.state.points.length }));
@@ -88,6 +90,9 @@ const tests = [
       const dMax = Math.max(...rows.map((r) => r.tokens));
       for (const r of rows.filter((x) => x.tokens === dMax)) assert.ok(r.final_validation_loss < r.unigram_entropy, `${r.id}: ${r.final_validation_loss} vs ${r.unigram_entropy}`);
       // The fitted curves are drawn: (N_c/N)^α on L–N, the frontier on L–C.
+      // The final fits are on all 9 runs, L(N) at the largest D.
+      assert.equal(await page.evaluate(() => window.gradlabScaling.state.fits.chinchilla.n_points), 9);
+      assert.equal(await page.evaluate(() => window.gradlabScaling.state.kaplanD), dMax);
       const lines = await page.evaluate(() => window.gradlabScaling.charts.lc.series.filter((x) => x.points === false).map((x) => x.label));
       assert.deepEqual(lines, ['frontier L(N_opt, D_opt)']);
       assert.ok(await page.$eval('#frontier', (t) => !t.hidden && t.querySelectorAll('tr').length >= 3));
