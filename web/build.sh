@@ -15,9 +15,13 @@
 #   presets/experiments/<folder>/ (each page's presets: the experiment folder its kind's page
 #   descriptor names, copied with an index.json of its files), schema.json (the config schema
 #   and the kinds with their page descriptors, for the pages), version.json (build id, payload sizes), data/fashion-mnist/ (a subset of the
-#   Debian package's IDX files, gzipped; the worker inflates it with DecompressionStream).
+#   Debian package's IDX files, gzipped; the worker inflates it with DecompressionStream),
+#   data/kjv/kjv.txt.gz (the first characters of the King James Bible text ./lab setup writes
+#   to build/data/kjv.txt: the scaling page's corpus, staged where a config's data.path names a
+#   kjv.txt).
 # Knobs: GRADLAB_WEB_FASHION_TRAIN (10000), GRADLAB_WEB_FASHION_TEST (3000) images kept,
-#        GRADLAB_FASHION_DIR (/usr/share/datasets/fashion-mnist).
+#        GRADLAB_FASHION_DIR (/usr/share/datasets/fashion-mnist), GRADLAB_KJV_TEXT
+#        (build/data/kjv.txt), GRADLAB_WEB_KJV_CHARS (300000) characters of it kept.
 set -euo pipefail
 
 WEB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -29,6 +33,8 @@ WASM_MT_DIR=${3:-${GRADLAB_WASM_MT_DIR:-$ROOT/build/wasm-mt}}
 FASHION_DIR=${GRADLAB_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
 FASHION_TRAIN=${GRADLAB_WEB_FASHION_TRAIN:-10000}
 FASHION_TEST=${GRADLAB_WEB_FASHION_TEST:-3000}
+KJV_TEXT=${GRADLAB_KJV_TEXT:-$ROOT/build/data/kjv.txt}
+KJV_CHARS=${GRADLAB_WEB_KJV_CHARS:-300000}
 PYTHON=${GRADLAB_PYTHON:-/usr/bin/python3}
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
@@ -127,6 +133,22 @@ these; run natively (gradlab run) for the full set.
 EOF
 else
   echo "web/build.sh: warning: $FASHION_DIR has no Fashion-MNIST (apt-get install dataset-fashion-mnist); the Fashion-MNIST presets will report a missing file" >&2
+fi
+
+# The KJV slice: the first KJV_CHARS characters (the text is ASCII: bytes = characters), gzipped
+# with a fixed mtime. The text source splits by position, so in the browser the validation text
+# is the slice's last data.test_fraction, not the native corpus's (docs/kinds/scaling.md).
+if [ -s "$KJV_TEXT" ]; then
+  mkdir -p "$OUT/data/kjv"
+  head -c "$KJV_CHARS" "$KJV_TEXT" | gzip -9 -n >"$OUT/data/kjv/kjv.txt.gz"
+  cat >"$OUT/data/kjv/README.txt" <<EOF
+The King James Bible (public domain), from the Debian package bible-kjv-text as ./lab setup
+writes it (bible Gen1:1-Rev22:21): its first $KJV_CHARS characters, gzipped. The browser lab
+writes it, inflated, where a config's data.path names a file kjv.txt (e.g. build/data/kjv.txt)
+in the WASM in-memory file system; run natively (gradlab run / sweep) for the whole text.
+EOF
+else
+  echo "web/build.sh: warning: $KJV_TEXT is missing (./lab setup writes it); the scaling page will report a missing file" >&2
 fi
 
 # schema.json (forms, kinds and their page descriptors) and version.json (build id, payload

@@ -2,7 +2,8 @@
 // or of a CSV file with a header line. Every value a fit uses must be a positive finite number
 // (the forms take logarithms); anything else is a ConfigError naming the row and the key.
 #include <cmath>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include "gradlab/error.h"
 #include "gradlab/fit.h"
@@ -10,6 +11,23 @@
 
 namespace gradlab::fit {
 namespace {
+
+// s cut at each `sep`, as a std::getline loop reads it (a final empty piece is not one), without
+// <sstream>: a stringstream links iostreams into the browser module (~45 KB gzipped, gradlab/text.h).
+std::vector<std::string> pieces(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    const size_t end = s.find(sep, at);
+    if (end == std::string::npos) {
+      out.push_back(s.substr(at));
+      break;
+    }
+    out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -23,9 +41,7 @@ std::string trim(const std::string& s) {
 const Json* lookup(const Json& row, const std::string& key) {
   if (row.contains(key)) return &row[key];
   const Json* at = &row;
-  std::stringstream ss(key);
-  std::string part;
-  while (std::getline(ss, part, '.')) {
+  for (const std::string& part : pieces(key, '.')) {
     if (!at->is_object() || !at->contains(part)) return nullptr;
     at = &(*at)[part];
   }
@@ -76,10 +92,8 @@ Table parse_jsonl(const std::string& text, const std::string& name,
   Table t;
   t.x_keys = x_keys;
   t.y_key = y_key;
-  std::stringstream lines(text);
-  std::string line;
   int number = 0;
-  while (std::getline(lines, line)) {
+  for (const std::string& line : pieces(text, '\n')) {
     ++number;
     if (trim(line).empty()) continue;
     Json row;
@@ -129,9 +143,7 @@ Table parse_jsonl(const std::string& text, const std::string& name,
 
 std::vector<std::string> split_csv(const std::string& line) {
   std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(trim(cell));
+  for (const std::string& cell : pieces(line, ',')) out.push_back(trim(cell));
   if (!line.empty() && line.back() == ',') out.push_back("");
   return out;
 }
@@ -142,11 +154,12 @@ Table parse_csv(const std::string& text, const std::string& name,
   Table t;
   t.x_keys = x_keys;
   t.y_key = y_key;
-  std::stringstream lines(text);
-  std::string line;
+  const std::vector<std::string> lines = pieces(text, '\n');
+  size_t next = 0;
   std::vector<std::string> header;
   int number = 0;
-  while (header.empty() && std::getline(lines, line)) {
+  while (header.empty() && next < lines.size()) {
+    const std::string& line = lines[next++];
     ++number;
     if (!trim(line).empty()) header = split_csv(trim(line));
   }
@@ -165,7 +178,8 @@ Table parse_csv(const std::string& text, const std::string& name,
     if (header[i] == "id") id_col = i;
   std::vector<std::pair<size_t, std::string>> filters;
   for (const auto& [key, want] : where) filters.emplace_back(column(key), want);
-  while (std::getline(lines, line)) {
+  while (next < lines.size()) {
+    const std::string& line = lines[next++];
     ++number;
     if (trim(line).empty()) continue;
     const auto cells = split_csv(trim(line));

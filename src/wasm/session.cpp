@@ -17,7 +17,7 @@
 //   delete()       -> frees the run (Embind objects are not garbage collected)
 // and free functions schema(), kinds(), resolveConfig(text, profile),
 // sweepPoints(text, profile), sweepSummary(configJson, rowsJson), writeFile(path, bytes),
-// buildId().
+// fit(text, name, optionsJson) (`gradlab fit` on a sweep.jsonl or CSV in memory), buildId().
 //
 // Errors. A C++ exception that escapes into JS arrives as an opaque WebAssembly.Exception
 // (the build uses native WebAssembly exceptions), and a JS exception thrown through C++
@@ -31,6 +31,7 @@
 #include <emscripten/val.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -45,6 +46,7 @@
 #include "gradlab/config_views.h"
 #include "gradlab/error.h"
 #include "gradlab/experiment.h"
+#include "gradlab/fit.h"
 #include "gradlab/kind.h"
 #include "gradlab/safetensors.h"
 #include "gradlab/threads.h"
@@ -289,6 +291,76 @@ val write_file(const std::string& path, const std::string& bytes) {
   });
 }
 
+// `gradlab fit` on text in memory (src/cli/fit_command.cpp reads a file; the math is the same
+// src/fit/ code): text is a sweep.jsonl or CSV, name is for messages, options a JSON object
+// {form, x: [KEY...], y, where: {KEY: VALUE}, bootstrap, seed, interval, delta, bootstrap_starts,
+// budget_tolerance, window, holdout: {key, min}, grid: {PARAM: [starts]}} with the CLI flags'
+// meanings and defaults (grid: the JSON --grid FILE holds).
+// Returns the JSON text `gradlab fit` prints.
+val fit_text(const std::string& text, const std::string& name, const std::string& options_text) {
+  return guarded("fit", [&] {
+    const Json opt = Json::parse(options_text, nullptr, /*allow_exceptions=*/false);
+    if (opt.is_discarded() || !opt.is_object())
+      fail<ConfigError>("fit: the options must be a JSON object, e.g. {\"form\": \"kaplan\", "
+                        "\"x\": [\"n_params\"], \"y\": \"final_validation_loss\"}");
+    const std::vector<std::string> known = {"form", "x", "y", "where", "bootstrap", "seed",
+                                            "interval", "delta", "bootstrap_starts",
+                                            "budget_tolerance", "window", "holdout", "grid"};
+    for (const auto& [k, v] : opt.items()) {
+      (void)v;
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        fail<ConfigError>("fit: unknown option \"", k, "\"");
+    }
+    if (!opt.contains("form") || !opt["form"].is_string())
+      fail<ConfigError>("fit: options.form (chinchilla|power|kaplan|isoflop) is required");
+    if (!opt.contains("x") || !opt["x"].is_array() || opt["x"].empty())
+      fail<ConfigError>("fit: options.x must be a non-empty array of keys");
+    if (!opt.contains("y") || !opt["y"].is_string())
+      fail<ConfigError>("fit: options.y (a key) is required");
+    std::vector<std::string> x;
+    for (const Json& k : opt["x"]) {
+      if (!k.is_string()) fail<ConfigError>("fit: options.x must hold keys (strings)");
+      x.push_back(k.get<std::string>());
+    }
+    fit::FitOptions o;
+    o.form = fit::parse_form(opt["form"].get<std::string>());
+    auto number = [&](const char* key, double fallback) {
+      if (!opt.contains(key)) return fallback;
+      if (!opt[key].is_number()) fail<ConfigError>("fit: options.", key, " must be a number");
+      return opt[key].get<double>();
+    };
+    o.bootstrap = static_cast<int>(number("bootstrap", o.bootstrap));
+    o.seed = static_cast<uint64_t>(number("seed", static_cast<double>(o.seed)));
+    o.interval = number("interval", o.interval);
+    o.huber_delta = number("delta", o.huber_delta);
+    o.bootstrap_starts = static_cast<int>(number("bootstrap_starts", o.bootstrap_starts));
+    o.budget_tolerance = number("budget_tolerance", o.budget_tolerance);
+    o.window = static_cast<int>(number("window", o.window));
+    if (!(o.interval > 0 && o.interval < 1))
+      fail<ConfigError>("fit: options.interval must lie in (0, 1), got ", o.interval);
+    if (o.bootstrap < 0 || o.bootstrap > 100000)
+      fail<ConfigError>("fit: options.bootstrap must lie in [0, 100000], got ", o.bootstrap);
+    if (opt.contains("holdout")) {
+      const Json& h = opt["holdout"];
+      if (!h.is_object() || !h.contains("key") || !h["key"].is_string() || !h.contains("min") ||
+          !h["min"].is_number())
+        fail<ConfigError>("fit: options.holdout must be {\"key\": KEY, \"min\": NUMBER}");
+      o.holdout_key = h["key"].get<std::string>();
+      o.holdout_min = h["min"].get<double>();
+    }
+    if (opt.contains("grid")) o.grid = opt["grid"];
+    fit::RowFilter where;
+    if (opt.contains("where")) {
+      if (!opt["where"].is_object()) fail<ConfigError>("fit: options.where must be an object");
+      // The CLI's --where KEY=VALUE compares VALUE as the text the user typed.
+      for (const auto& [k, v] : opt["where"].items())
+        where.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    const fit::Table table = fit::parse_table(text, name, x, opt["y"].get<std::string>(), where);
+    return fit::fit_table(table, o).dump();
+  });
+}
+
 std::string build() { return build_id(); }
 
 // Threads (gradlab/threads.h): 1 in the default module; in the threaded one (gradlab_web_mt,
@@ -323,6 +395,7 @@ EMSCRIPTEN_BINDINGS(gradlab_web) {
   function("raw_sweepPoints", &gradlab::sweep_points);
   function("raw_sweepSummary", &gradlab::sweep_summary_text);
   function("raw_writeFile", &gradlab::write_file);
+  function("raw_fit", &gradlab::fit_text);
   function("buildId", &gradlab::build);
   function("raw_setThreads", &gradlab::set_threads);
   function("threads", &gradlab::threads);

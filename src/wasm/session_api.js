@@ -56,3 +56,9 @@ Module['writeFile'] = function(path, bytes) {
 // Threads for the CPU kernels: n >= 1, capped at maxThreads() (1 in the default module);
 // returns the count now in effect. Results do not depend on it (gradlab/threads.h).
 Module['setThreads'] = function(n) { return gradlabUnwrap(Module['raw_setThreads'](n | 0)); };
+// `gradlab fit` on a sweep.jsonl or CSV held as text (name: for messages); options: an object
+// {form, x: [keys], y, where, bootstrap, seed, ...} (src/wasm/session.cpp). Returns the JSON text
+// `gradlab fit` prints; throws a ConfigError naming a bad row, key or option.
+Module['fit'] = function(text, name, options) {
+  return gradlabUnwrap(Module['raw_fit'](String(text), String(name || 'rows'), JSON.stringify(options || {})));
+};

@@ -29,8 +29,10 @@ const keepSplits = (u, splits) => splits;
 function logSplits(u, axisIdx, min, max) {
   const lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
   const out = [];
+  // Under a decade (a `tightLog` chart): more mantissas, so the axis still has a few labels.
+  const mantissas = max / min < 10 ? [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8] : [1, 2, 5];
   if (hi - lo <= 3) {
-    for (let e = lo; e <= hi; e++) for (const m of [1, 2, 5]) { const v = m * 10 ** e; if (v >= min * 0.999 && v <= max * 1.001) out.push(v); }
+    for (let e = lo; e <= hi; e++) for (const m of mantissas) { const v = m * 10 ** e; if (v >= min * 0.999 && v <= max * 1.001) out.push(v); }
     return out;
   }
   const stride = Math.max(1, Math.ceil((hi - lo) / 8));
@@ -39,8 +41,11 @@ function logSplits(u, axisIdx, min, max) {
 }
 
 export class MetricChart {
-  constructor(element, { title = '', yLabel = '', xLabel = 'step', logY = false, logX = false, points = false, height = 240 } = {}) {
+  // tightLog: a log y axis over the data's own range (±8 %), not whole decades: losses that
+  // span a fraction of a decade (scaling laws) would otherwise sit in a sliver of the chart.
+  constructor(element, { title = '', yLabel = '', xLabel = 'step', logY = false, logX = false, points = false, height = 240, tightLog = false } = {}) {
     this.element = element;
+    this.tightLog = tightLog;
     this.title = title;
     this.yLabel = yLabel;
     this.xLabel = xLabel;
@@ -99,6 +104,7 @@ export class MetricChart {
       max = max === null || max === undefined ? top : Math.max(max, top);
     }
     if (min === null || min === undefined || !Number.isFinite(min)) return this.logY ? [0.1, 10] : [0, 1];
+    if (this.logY && this.tightLog && min > 0) return [min / 1.08, max * 1.08];
     if (this.logY) return uPlot.rangeLog(min, max, 10, false);
     if (min === max) { const pad = Math.abs(min) * 0.1 || 1; return [min - pad, max + pad]; }
     const pad = (max - min) * 0.05;
@@ -131,7 +137,7 @@ export class MetricChart {
           width: s.width || 1.75,
           dash: s.dash,
           spanGaps: true,
-          points: this.points ? { show: true, size: 6, fill: s.color } : { show: false },
+          points: (s.points ?? this.points) ? { show: true, size: 6, fill: s.color } : { show: false },
           value: (u, v) => niceNumber(v),
         }))),
       hooks: { draw: [(u) => self.drawOverlays(u)] },

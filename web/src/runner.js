@@ -79,9 +79,11 @@ export class Run {
       case 'stopped': this.setStatus('stopped', null); return;
       case 'expanded':
       case 'summarized':
+      case 'fitted':
       case 'params': {
         const w = this.waiters.get(m.id);
-        if (w) { this.waiters.delete(m.id); w.resolve(m.type === 'params' ? m.bytes : m.type === 'summarized' ? m.summary : m.points); }
+        const value = { params: m.bytes, summarized: m.summary, fitted: m.fit, expanded: m.points }[m.type];
+        if (w) { this.waiters.delete(m.id); w.resolve(value); }
         return;
       }
       case 'error': {
@@ -143,6 +145,9 @@ export class Run {
   exportParams() { return this.request('exportParams', {}); }
   expand(config, profile = '') { return this.request('expand', { config, profile }); }
   sweepSummary(config, rows) { return this.request('sweepSummary', { config, rows }); }
+  // `gradlab fit` (src/fit/, the WASM build) on a sweep.jsonl or CSV text; options as
+  // Module.fit's ({form, x, y, where, bootstrap, ...}); resolves with the fit's JSON.
+  fit(text, name, options) { return this.request('fit', { text, name, options }); }
   terminate() {
     this.worker.terminate();
     this.status = 'stopped';

@@ -14,6 +14,7 @@
 //                                      the WASM module compiles); no answer
 //   {type: 'expand', id, config, profile?}    sweep points of a config (no run started)
 //   {type: 'sweepSummary', id, config, rows}  the kind's sweep figures (null: none)
+//   {type: 'fit', id, text, name, options}    `gradlab fit` on a sweep.jsonl / CSV text
 //   {type: 'exportParams', id}
 // Messages out:
 //   {type: 'ready', buildId, loadMs, threads}   threads: CPU threads of the module (1 unless the
@@ -24,6 +25,7 @@
 //   {type: 'rows', rows, state}         rows logged since the last message; state = Session.state()
 //   {type: 'paused' | 'running' | 'done' | 'stopped', state}
 //   {type: 'expanded', id, points}  {type: 'summarized', id, summary}  {type: 'params', id, bytes}
+//   {type: 'fitted', id, fit}           the fit's JSON (what `gradlab fit` prints), parsed
 //   {type: 'error', phase, name, message, id?}
 'use strict';
 
@@ -48,6 +50,8 @@ const FASHION_FILES = [
 ];
 // The subset web/build.sh prepares (first N images of each split), relative to this file.
 const FASHION_URL = '../data/fashion-mnist/';
+// The slice of the King James Bible web/build.sh ships (the scaling page's corpus).
+const KJV_URL = '../data/kjv/kjv.txt.gz';
 
 let gradlab = null;          // the Emscripten module, once loaded
 let session = null;          // the current run
@@ -107,8 +111,24 @@ function fetchFashion() {
   }
 }
 
+// A text source whose path names a kjv.txt reads the shipped slice, written there (a relative
+// path from the file system's root, the module's working folder).
+let kjvBytes = null;
+async function stageText(data) {
+  if (!/(^|\/)kjv\.txt$/.test(data.path || '')) return;
+  const target = data.path.startsWith('/') ? data.path : '/' + data.path;
+  if (staged.has(target)) return;
+  if (!kjvBytes) {
+    kjvBytes = fetchGzip(new URL(KJV_URL, self.location.href).href);
+    kjvBytes.catch(() => { kjvBytes = null; });
+  }
+  gradlab.writeFile(target, await kjvBytes);
+  staged.add(target);
+}
+
 async function stageData(resolved) {
   const data = resolved.data || {};
+  if (data.source === 'text') return stageText(data);
   if (data.source !== 'fashion_mnist') return;
   fetchFashion();
   const folder = data.path;
@@ -280,6 +300,14 @@ async function handle(message) {
         post('summarized', { id: message.id, summary: JSON.parse(gradlab.sweepSummary(text, JSON.stringify(message.rows))) });
       } catch (e) {
         reportError('sweepSummary', e, message.id);
+      }
+      return;
+    case 'fit':
+      await moduleReady;
+      try {
+        post('fitted', { id: message.id, fit: JSON.parse(gradlab.fit(message.text, message.name, message.options)) });
+      } catch (e) {
+        reportError('fit', e, message.id);
       }
       return;
     case 'exportParams':

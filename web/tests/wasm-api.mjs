@@ -143,6 +143,44 @@ const tests = [
     },
   },
   {
+    name: 'api: fit(text, name, options) is `gradlab fit` in WASM: a Chinchilla surface fitted as the native CLI fits it (to 1e-6), ConfigErrors for bad options and rows',
+    fn: async () => {
+      const g = await gradlab();
+      // Hoffmann et al.'s surface, E = 1.69, A = 406.4, B = 410.7, α = 0.34, β = 0.28, on a 4 × 4
+      // grid with a fixed ±1 % wobble (no RNG: the same points natively).
+      const rows = [];
+      let k = 0;
+      for (const n of [1e6, 1e7, 1e8, 1e9]) {
+        for (const d of [1e8, 1e9, 1e10, 1e11]) {
+          const loss = (1.69 + 406.4 / n ** 0.34 + 410.7 / d ** 0.28) * (1 + 0.01 * Math.sin(7 * k++));
+          rows.push({ id: `N=${n},D=${d}`, N: n, D: d, loss });
+        }
+      }
+      const text = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      const grid = { a: [0, 10], b: [0, 10], e: [0, 1], alpha: [0.5], beta: [0.5] };
+      const wasm = JSON.parse(g.fit(text, 'surface.jsonl', { form: 'chinchilla', x: ['N', 'D'], y: 'loss', grid }));
+      assert.equal(wasm.n_points, 16);
+      assert.ok(Math.abs(wasm.parameters.alpha - 0.34) < 0.05 && Math.abs(wasm.parameters.beta - 0.28) < 0.05, JSON.stringify(wasm.parameters));
+      if (nativeCli) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-fit-'));
+        fs.writeFileSync(path.join(dir, 'surface.jsonl'), text);
+        fs.writeFileSync(path.join(dir, 'grid.json'), JSON.stringify(grid));
+        const native = JSON.parse(execFileSync(nativeCli, ['fit', path.join(dir, 'surface.jsonl'), '--form', 'chinchilla', '--x', 'N,D', '--y', 'loss', '--grid', path.join(dir, 'grid.json')], { encoding: 'utf8' }));
+        fs.rmSync(dir, { recursive: true, force: true });
+        for (const key of ['E', 'A', 'B', 'alpha', 'beta', 'frontier_a']) {
+          const a = wasm.parameters[key], b = native.parameters[key];
+          assert.ok(Math.abs(a - b) <= 1e-6 * Math.abs(b), `${key}: WASM ${a} vs native ${b}`);
+        }
+      }
+      const bad = (options, re, body = text) => assert.throws(() => g.fit(body, 'surface.jsonl', options), (e) => e.name === 'ConfigError' && re.test(e.message));
+      bad({ form: 'cubic', x: ['N'], y: 'loss' }, /cubic/);
+      bad({ form: 'kaplan', x: ['N'], y: 'loss', where: { D: 1e8 }, extra: 1 }, /unknown option "extra"/);
+      bad({ form: 'kaplan', y: 'loss' }, /options\.x/);
+      bad({ form: 'kaplan', x: ['N'], y: 'loss' }, /line 1: not a JSON object/, '{"N": 1,\n');
+      bad({ form: 'kaplan', x: ['P'], y: 'loss' }, /no key "P"/);
+    },
+  },
+  {
     name: 'api: sweepSummary(config, rows) gives the kind\'s sweep figures (the sweep_summary.json of `gradlab sweep`), null for kinds without one, a ConfigError for bad rows',
     fn: async () => {
       const g = await gradlab();

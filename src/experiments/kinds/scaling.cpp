@@ -147,6 +147,36 @@ void add_summary(const TrainingExperiment& e, const std::vector<Json>& rows, Jso
   s["loss_units"] = e.data().vocabulary.empty() ? "nats per example" : "nats per character";
 }
 
+// The browser page (scaling.html, web/src/scaling-page.js): a tiny N × D grid trained live in
+// workers on the shipped slice of the corpus, fitted by the WASM build of `gradlab fit`.
+const char* const kPage = R"json({
+  "file": "scaling.html",
+  "title": "Scaling laws",
+  "blurb": "A tiny grid of language models trained live; loss falls as a power law in N and C.",
+  "card": {
+    "id": "card-scaling", "heading": "Scaling laws",
+    "text": [
+      "Train character-level transformers of three widths for three data budgets on the King",
+      "James Bible, live: each point lands on log-log charts of loss against parameters and",
+      "compute, and the power law L(N) = (N_c/N)^α and Chinchilla's L(N, D) with its",
+      "compute-optimal frontier are refitted as the points arrive; drop a native sweep.jsonl to",
+      "fit a bigger study (Kaplan et al., 2020; Hoffmann et al., 2022)."
+    ],
+    "claim": [
+      "Claim: loss falls as a power law in model size, data and compute, so small runs",
+      "predict large ones."
+    ],
+    "link": "Open the scaling-laws lab →"
+  },
+  "presets": "experiments/scaling",
+  "preset_list": [
+    {
+      "file": "browser_kjv_tiny.json",
+      "title": "KJV, widths 8, 16, 32 (depth 1) × 40, 100 and 250 steps of 16 windows of 16 characters"
+    }
+  ]
+})json";
+
 std::unique_ptr<Experiment> make(const Json& config) {
   TrainingHooks hooks;
   hooks.check = check;
@@ -178,6 +208,7 @@ Kind scaling_kind() {
   k.make = make;
   k.row_keys = {"tokens", "flops_6nd"};
   k.devices = {"cpu", "cuda"};
+  k.page = kPage;
   return k;
 }
 
