@@ -10,6 +10,7 @@
 #   central-flow.mjs  the central-flow page the same way as browser.mjs (and its rows against the
 #                 native CLI)
 #   grokking.mjs  the grokking and sparse-parity pages the same way
+#   eos-optimisers.mjs  the EoS page's optimiser choice: each optimiser's own threshold line, λ₁(P⁻¹H), per-layer
 #   decoders.mjs  property tests: random / truncated / extreme URL hashes and dropped files
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
@@ -33,7 +34,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser embed svm generalisation phenomena grokking central-flow decoders; do
+for suite in wasm-api browser embed svm generalisation phenomena grokking central-flow eos-optimisers decoders; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"
