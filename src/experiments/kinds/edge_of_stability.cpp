@@ -250,12 +250,12 @@ const char* const kPage = R"json({
       "label": "Optimiser",
       "choices": ["gd", "momentum", "nesterov", "adam", "rmsprop", "lamb"],
       "choice_labels": {
-        "gd": "GD (threshold 2/η)",
-        "momentum": "Heavy-ball momentum ((2+2β)/η)",
-        "nesterov": "Nesterov momentum ((2+2β)/((1+2β)η))",
-        "adam": "Adam, no bias correction (38/η on λ₁(P⁻¹H))",
-        "rmsprop": "RMSProp (2/η on λ₁(P⁻¹H))",
-        "lamb": "LAMB (38/η on λ₁(P⁻¹H))"
+        "gd": "GD: 2/η",
+        "momentum": "Heavy-ball: (2+2β)/η",
+        "nesterov": "Nesterov: (2+2β)/((1+2β)η)",
+        "adam": "Adam: λ₁(P⁻¹H) at 38/η",
+        "rmsprop": "RMSProp: λ₁(P⁻¹H) at 2/η",
+        "lamb": "LAMB: λ₁(P⁻¹H) at 38/η"
       },
       "starts": {
         "gd": {"type": "gd", "lr": 0.08},
@@ -293,7 +293,8 @@ const char* const kPage = R"json({
     {
       "text": "edge of stability reached at step {summary.eos_step}",
       "else": "edge of stability not reached yet"
-    }
+    },
+    {"text": "preconditioned edge (0.95 × threshold) reached at step {summary.precond_eos_step}"}
   ],
   "charts": [
     {
