@@ -387,8 +387,9 @@ Kind edge_of_stability_kind() {
   for (const char* block : {"data", "model", "loss", "optim", "train", "probe", "dtype", "device"})
     k.blocks.push_back({block, "", {}});
   k.make = make;
-  k.row_keys = {"sharpness",         "eigs",         "threshold",       "sharpness_avg",
-                "loss_avg",          "precond_sharpness", "precond_threshold", "layer_sharpness"};
+  k.row_keys = {"sharpness",         "eigs",           "threshold",
+                "sharpness_avg",     "loss_avg",       "precond_sharpness",
+                "precond_threshold", "layer_sharpness"};
   k.devices = {"cpu", "cuda"};
   k.page = kPage;
   return k;
