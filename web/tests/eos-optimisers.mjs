@@ -135,6 +135,10 @@ const tests = [
       assert.equal(rmsLines.length, 1);
       assert.ok(Math.abs(rmsLines[0].y - 2 / 0.0005) <= 1e-9 * 4000, JSON.stringify(rmsLines));
       assert.match(rmsLines[0].label, /^\(2\+2μ\)\/η = /);
+      // At 390 px the page fits the screen: no sideways scrolling (the chart grid's columns
+      // shrink below their 440 px minimum).
+      const overflow = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(overflow[0] <= overflow[1], `the page is ${overflow[0]} px wide in a ${overflow[1]} px screen`);
       await page.screenshot({ path: path.join(shotDir, 'eos-rmsprop-layers-narrow.png'), fullPage: true });
       assert.deepEqual(page.problems, []);
       await page.closeAll();
