@@ -118,6 +118,7 @@ struct ProbeConfig {
   std::optional<int64_t> probe_examples;  // nullopt: "all"
   int64_t settle_steps = 0;
   int64_t average_window = 0;   // 0: off
+  bool per_layer = false;       // λmax of each diagonal Hessian block (layer_sharpness)
 };
 ProbeConfig probe_config(const nlohmann::json& resolved);
 

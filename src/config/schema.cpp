@@ -286,6 +286,11 @@ std::vector<KeySpec> probe_keys() {
           "valley, the time-averaged path is what the central flow follows (Cohen et al. 2024), "
           "whose sharpness stays at 2/η even where the iterates' is above it")
           .at_least(0),
+      key("probe.per_layer", T::Bool, false,
+          "also measure each parameter tensor's own sharpness λmax(H_ℓℓ), the top eigenvalue of "
+          "its diagonal Hessian block (Lanczos on HVPs restricted to that tensor; metrics key "
+          "layer_sharpness, {state_dict name: value}): the per-layer smoothness Lᵢ that LAMB's "
+          "analysis assumes (You et al. 2019). Costs one Lanczos run per tensor"),
   };
 }
 

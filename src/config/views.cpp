@@ -362,6 +362,7 @@ ProbeConfig probe_config(const Json& resolved) {
   p.probe_examples = b.count_or_word("probe_examples", "all");
   p.settle_steps = b.get<int64_t>("settle_steps");
   p.average_window = b.get<int64_t>("average_window");
+  p.per_layer = b.get<bool>("per_layer");
   return p;
 }
 

@@ -3,7 +3,9 @@
 // exact Hessian-vector products (Cohen et al. 2021's sharpness), the optimizer's stability
 // threshold beside them, and with probe.average_window the same at the mean of the last W
 // iterates (the time-averaged path the central flow follows, Cohen et al. 2024). Only kinds
-// that read the probe block (edge_of_stability) run it.
+// that read the probe block (edge_of_stability) run it. With probe.per_layer, also each
+// parameter tensor's diagonal-block sharpness λmax(H_ℓℓ) (the per-layer smoothness Lᵢ of
+// LAMB's analysis, You et al. 2019).
 #include <algorithm>
 #include <cmath>
 
@@ -34,6 +36,8 @@ void TrainingExperiment::add_probes(Json& row) {
       row["precond_threshold"] = pth;
     }
   }
+  // probe.per_layer: each tensor's own sharpness λmax(H_ℓℓ), the per-layer smoothness.
+  if (probe_.per_layer) row["layer_sharpness"] = layer_sharpness(model_->params());
   // probe.average_window: the same measurement at the mean of the last W iterates.
   if (average_window_ > 0) {
     if (avg_count_ == average_window_) {
@@ -68,8 +72,7 @@ void TrainingExperiment::accumulate_average(const TensorList& params) {
   ++avg_count_;
 }
 
-std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at,
-                                                   const std::vector<double>* scale) const {
+LinearOperator TrainingExperiment::probe_hessian(const TensorList& at) const {
   // Sharpness of the full training loss (or of its first probe_examples examples).
   Tensor x = x_train_;
   Targets t = t_train_;
@@ -80,17 +83,24 @@ std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at,
     x = index_select(x_train_, 0, r);
     t = select_targets(t_train_, r);
   }
-  LossFn loss_fn = [&](const TensorList& p) {
+  LossFn loss_fn = [this, x, t](const TensorList& p) {
     return compute_loss(loss_kind_, model_->forward(p, x), t);
   };
+  return hessian_operator(loss_fn, at);
+}
+
+LanczosOptions TrainingExperiment::probe_lanczos(int64_t n, int64_t top_k) const {
   LanczosOptions opt;
-  opt.top_k = static_cast<int>(probe_.top_k);
-  opt.iterations = static_cast<int>(probe_.lanczos_iters);
   opt.seed = config_.at("seed").get<uint64_t>() * 1000003ULL + static_cast<uint64_t>(step_);
-  int64_t n = total_numel(at);
-  opt.iterations = static_cast<int>(std::min<int64_t>(opt.iterations, n));
-  opt.top_k = std::min(opt.top_k, opt.iterations);
-  LinearOperator op = hessian_operator(loss_fn, at);
+  opt.iterations = static_cast<int>(std::min<int64_t>(probe_.lanczos_iters, n));
+  opt.top_k = static_cast<int>(std::min<int64_t>(top_k, opt.iterations));
+  return opt;
+}
+
+std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at,
+                                                   const std::vector<double>* scale) const {
+  const int64_t n = total_numel(at);
+  LinearOperator op = probe_hessian(at);
   if (scale) {
     if (static_cast<int64_t>(scale->size()) != n)
       fail<ValueError>("sharpness probe: the preconditioner holds ", scale->size(),
@@ -103,7 +113,33 @@ std::vector<double> TrainingExperiment::probe_eigs(const TensorList& at,
       for (size_t i = 0; i < y.size(); ++i) y[i] *= s[i];
     };
   }
-  return lanczos_top_k(op, n, opt).values;
+  return lanczos_top_k(op, n, probe_lanczos(n, probe_.top_k)).values;
+}
+
+Json TrainingExperiment::layer_sharpness(const TensorList& at) const {
+  // The diagonal block of tensor ℓ (flat offset o, m values) is H_ℓℓ = Eᵀ H E with
+  // E = [0; I_m; 0] the embedding at o: an HVP with the direction zero outside the tensor,
+  // of which only the tensor's own m entries are read back. Lanczos on that m × m operator
+  // (its Krylov space clamped to m, so a small block is solved exactly).
+  const LinearOperator full = probe_hessian(at);
+  const int64_t n = total_numel(at);
+  const std::vector<std::string>& names = model_->names();
+  Json out = Json::object();
+  int64_t offset = 0;
+  for (size_t l = 0; l < at.size(); ++l) {
+    const int64_t m = at[l].numel();
+    const LinearOperator block = [&full, n, offset, m](const std::vector<double>& x,
+                                                       std::vector<double>& y) {
+      std::vector<double> padded(static_cast<size_t>(n), 0.0), hx;
+      std::copy(x.begin(), x.end(), padded.begin() + offset);
+      full(padded, hx);
+      y.assign(hx.begin() + offset, hx.begin() + offset + m);
+    };
+    const std::string name = l < names.size() ? names[l] : "param" + std::to_string(l);
+    out[name] = lanczos_top_k(block, m, probe_lanczos(m, 1)).values.at(0);
+    offset += m;
+  }
+  return out;
 }
 
 }  // namespace gradlab

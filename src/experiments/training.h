@@ -19,6 +19,7 @@
 #include "gradlab/nn.h"
 #include "gradlab/optim.h"
 #include "gradlab/rng.h"
+#include "gradlab/spectrum.h"
 
 namespace gradlab {
 
@@ -86,10 +87,15 @@ class TrainingExperiment : public Experiment {
   // The sharpness probe (sharpness_probe.cpp): on probe steps, the top Hessian eigenvalues
   // (probe.*), and with probe.average_window the same at the mean of the last W iterates.
   void add_probes(Json& row);
-  // Top Hessian eigenvalues (Lanczos, probe.* options) of the probe loss at `at`.
   // Top Hessian eigenvalues at `at`; with scale (P^{-1/2} flattened), those of S H S.
   std::vector<double> probe_eigs(const TensorList& at,
                                  const std::vector<double>* scale = nullptr) const;
+  // The Hessian of the probe loss at `at` as an operator on flat vectors, and the Lanczos
+  // options the probe runs (probe.lanczos_iters, seeded by the step) for n unknowns.
+  LinearOperator probe_hessian(const TensorList& at) const;
+  LanczosOptions probe_lanczos(int64_t n, int64_t top_k) const;
+  // probe.per_layer: {state_dict name: λmax(H_ℓℓ)} over the parameter tensors at `at`.
+  Json layer_sharpness(const TensorList& at) const;
   // Whether this step measures the sharpness (every probe.sharpness_every steps).
   bool probe_due() const { return probe_every_ > 0 && step_ % probe_every_ == 0; }
   // probe.average_window: adds this step's parameters to the window's running sum.

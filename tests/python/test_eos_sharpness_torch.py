@@ -11,7 +11,10 @@ and differentiates it twice (double backward, one Hessian row per pass): H is sm
 parameters) to form densely, so torch.linalg.eigvalsh(H).max() is exact up to rounding and
 gradlab's Lanczos, run for more iterations than there are parameters, must converge to it.
 The MLP case also sets probe.average_window = 2: its `sharpness_avg` at step N must equal λmax
-at the average of params-step{N-1} and params-step{N}.
+at the average of params-step{N-1} and params-step{N}; and probe.per_layer: its
+`layer_sharpness` must hold, for every parameter tensor by its state_dict name, the top
+eigenvalue of that tensor's diagonal block H_ℓℓ of the same dense Hessian (each block ≤ 64 × 64,
+so the restricted Lanczos is exact too).
 """
 import json
 import os
@@ -57,6 +60,24 @@ def cnn_net(in_channels, height, width, classes):
 
 def dense_hessian_lambda_max(net, state, x, labels, classes):
     """λmax of ∇²L at `state`, L = 0.5 · Σ (f(x) − onehot)² / N, by double backward."""
+    hessian, loss, _ = dense_hessian(net, state, x, labels, classes)
+    return float(torch.linalg.eigvalsh(hessian).max()), loss, hessian.shape[0]
+
+
+def block_lambda_max(net, state, x, labels, classes):
+    """{state_dict name: λmax(H_ℓℓ)}: the top eigenvalue of each tensor's diagonal block of the
+    dense Hessian (probe.per_layer's layer_sharpness), in the order of net.named_parameters()."""
+    hessian, _, names = dense_hessian(net, state, x, labels, classes)
+    out, offset = {}, 0
+    for name, numel in names:
+        block = hessian[offset:offset + numel, offset:offset + numel]
+        out[name] = float(torch.linalg.eigvalsh(block).max())
+        offset += numel
+    return out
+
+
+def dense_hessian(net, state, x, labels, classes):
+    """(H [P, P], loss, [(name, numel)]) of the mse loss at `state`, by double backward."""
     net = net.double()
     net.load_state_dict(state, strict=True)
     params = list(net.parameters())
@@ -71,7 +92,7 @@ def dense_hessian_lambda_max(net, state, x, labels, classes):
                                for p, r in zip(params, row)]))
     hessian = torch.stack(rows)  # [P, P]
     hessian = 0.5 * (hessian + hessian.T)  # symmetric up to rounding already
-    return float(torch.linalg.eigvalsh(hessian).max()), float(loss), grad.numel()
+    return hessian, float(loss), [(n, p.numel()) for n, p in net.named_parameters()]
 
 
 class EosSharpnessTorchTest(unittest.TestCase):
@@ -108,6 +129,19 @@ class EosSharpnessTorchTest(unittest.TestCase):
                                      f"{name} step {step}: loss {rows[step]['loss']} vs torch {loss}")
                 rel = abs(ours - theirs) / abs(theirs)
                 results.append((step, ours, theirs, rel))
+                if config["probe"].get("per_layer"):
+                    # probe.per_layer: every tensor's λmax(H_ℓℓ), keyed by its state_dict name.
+                    blocks = block_lambda_max(make_net(x, classes), state, x, labels, classes)
+                    layers = rows[step].get("layer_sharpness")
+                    self.assertIsNotNone(layers, f"{name}: step {step} has no layer_sharpness")
+                    self.assertEqual(sorted(layers), sorted(blocks))
+                    for tensor, value in blocks.items():
+                        results.append((f"{step} {tensor}", layers[tensor], value,
+                                        abs(layers[tensor] - value) / abs(value)))
+                    # The blocks are not the whole Hessian: each is at most λmax(H) (Cauchy
+                    # interlacing) and together they differ from it.
+                    self.assertLessEqual(max(blocks.values()), theirs * (1 + RTOL))
+                    self.assertLess(max(blocks.values()), theirs * (1 - 1e-3))
                 if window and step > 0:
                     # probe.average_window 2: λmax at the mean of steps N − 1 and N.
                     self.assertEqual(window, 2)
@@ -139,7 +173,7 @@ class EosSharpnessTorchTest(unittest.TestCase):
             "loss": "mse", "optim": {"type": "gd", "lr": 0.1},
             "train": {"steps": 21, "batch_size": "full", "log_every": 1},
             "probe": {"sharpness_every": 10, "top_k": 1, "lanczos_iters": iters,
-                      "average_window": 2},
+                      "average_window": 2, "per_layer": True},
         }
         self.run_case("mlp", config, lambda x, k: mlp_net(x[0].numel(), k), iters)
 

@@ -53,6 +53,8 @@ export function rowsToCsv(runs) {
       const f = {};
       for (const [k, v] of Object.entries(row)) {
         if (Array.isArray(v)) v.forEach((x, i) => { f[`${k}.${i}`] = x; });
+        // {name: number} (layer_sharpness): a column per name, "layer_sharpness.layers.0.weight".
+        else if (v !== null && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'number')) Object.entries(v).forEach(([n, x]) => { f[`${k}.${n}`] = x; });
         else f[k] = v;
       }
       for (const k of Object.keys(f)) if (!seen.has(k)) { seen.add(k); columns.push(k); }

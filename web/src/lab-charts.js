@@ -7,7 +7,14 @@
 //   x_per: a summary key the x value is divided by ("steps_per_epoch": epochs),
 //   threshold: an expression on the run's config drawn as a dashed line ("2/optim.lr"),
 //   threshold_key: a row key holding it (the last row's value wins: rows of a native run
-//   with a schedule carry their own 2/η),
+//   with a schedule carry their own 2/η; the C++ optimiser computes it, so momentum's and
+//   Adam's thresholds need no formula here),
+//   threshold_from_rows: the expression is only a stand-in until the first row that has the
+//   chart's y key: once the rows carry that key but none carries threshold_key, the run has
+//   no such threshold (Adam's edge is on λ₁(P⁻¹H), not on the raw sharpness) and no line,
+//   threshold_by + threshold_labels: the line's name by a config value ({"momentum":
+//   "(2+2β)/η"} under optim.type), else the expression's own text,
+//   only_with_data: the chart's card is hidden while no run has a value of its y keys,
 //   marker: a summary key whose value is an x to mark ("eos_step", the native summary's
 //   step where sharpness first reached the edge), marker_label: its text ("EoS @ {}"),
 //   log_x: a log-scale step axis (step 0, the initialisation, is left out),
@@ -16,19 +23,38 @@
 // A descriptor with "type": "heatmap" draws a 2-D grid instead (heatmap-chart.js: x, y, z,
 // points, log_z), from the latest run's rows.
 // One colour per run; the y keys of a run are solid, dashed, dotted ... in order; a key whose
-// values are arrays (the top-k Hessian eigenvalues `eigs`) gives one series per entry.
+// values are arrays (the top-k Hessian eigenvalues `eigs`) gives one series per entry, and one
+// whose values are objects (`layer_sharpness`, {tensor name: value}) one per name.
 import { MetricChart, PALETTE } from './charts.js';
 import { $, download, el, formatNumber } from './common.js';
-import { evalExpr } from './config-fields.js';
+import { evalExpr, getPath } from './config-fields.js';
 import { HeatmapChart, gridOf } from './heatmap-chart.js';
 
 const DASHES = [undefined, [6, 4], [2, 3], [10, 3, 2, 3], [6, 3]];
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// The entry names of an object-valued key over the rows, in first-seen order.
+function entryNames(rows, key) {
+  const names = [];
+  for (const r of rows) if (isObject(r[key])) for (const n of Object.keys(r[key])) if (!names.includes(n)) names.push(n);
+  return names;
+}
+
+// The threshold line's name: threshold_labels[config value at threshold_by], else the
+// expression (or the row key) with η for optim.lr.
+function thresholdName(d, config) {
+  const by = d.threshold_by && config ? getPath(config, d.threshold_by) : undefined;
+  if (d.threshold_labels && typeof by === 'string' && d.threshold_labels[by]) return d.threshold_labels[by];
+  return (d.threshold || d.threshold_key).replace(/optim\.lr/, 'η');
+}
 
 function column(rows, key, index, per) {
   const xs = [], ys = [];
   for (const r of rows) {
     let v = r[key];
-    if (index !== undefined) v = Array.isArray(v) ? v[index] : undefined;
+    if (typeof index === 'string') v = isObject(v) ? v[index] : undefined;
+    else if (index !== undefined) v = Array.isArray(v) ? v[index] : undefined;
     const x = per.x(r);
     if (per.logX && !(x > 0)) continue;
     if (typeof v === 'number' && Number.isFinite(v)) { xs.push(x); ys.push(v); }
@@ -114,6 +140,7 @@ export class LabCharts {
         continue;
       }
       const series = [], hLines = [], vLines = [];
+      let withData = false;
       if (d.spectrum) {
         this.runs.forEach((run, i) => {
           const last = [...run.rows].reverse().find((r) => Array.isArray(r[d.spectrum]));
@@ -134,23 +161,35 @@ export class LabCharts {
           const width = run.rows.reduce((m, r) => Math.max(m, Array.isArray(r[key]) ? r[key].length : 0), 0);
           const names = d.y_labels || d.y;
           const label = (suffix) => [many ? name : '', suffix].filter(Boolean).join(' ') || name;
-          if (!width) {
+          const entries = entryNames(run.rows, key);
+          if (!width && !entries.length) {
             const col = column(run.rows, key, undefined, scale);
             if (col.xs.length || j === 0) series.push(Object.assign({ label: label(d.y.length > 1 && names[j] ? names[j] : ''), color, dash: DASHES[j % DASHES.length] }, col));
           }
           for (let k = 0; k < width; k++) {
             series.push(Object.assign({ label: label(`${names[j]}${k + 1}`), color, dash: DASHES[k % DASHES.length] }, column(run.rows, key, k, scale)));
           }
+          // Object values: one series per entry (a run's tensors share its colour; the dash
+          // pattern tells them apart).
+          entries.forEach((entry, k) => {
+            series.push(Object.assign({ label: label(entry), color, dash: DASHES[k % DASHES.length] }, column(run.rows, key, entry, scale)));
+          });
         });
+        if (series.some((s) => s.ys && s.ys.length)) withData = true;
         const lastKey = d.threshold_key && [...run.rows].reverse().find((r) => Number.isFinite(r[d.threshold_key]));
-        if (lastKey || (d.threshold && run.config)) {
+        const measured = d.threshold_from_rows && run.rows.some((r) => r[d.y[0]] !== undefined);
+        if (lastKey || (d.threshold && run.config && !measured)) {
           const y = lastKey ? lastKey[d.threshold_key] : evalExpr(d.threshold, run.config);
-          if (Number.isFinite(y)) hLines.push({ y, color, label: `${(d.threshold || d.threshold_key).replace(/optim\.lr/, 'η')} = ${formatNumber(y)}` });
+          if (Number.isFinite(y)) hLines.push({ y, color, label: `${thresholdName(d, run.config)} = ${formatNumber(y)}` });
         }
         if (d.marker && Number.isFinite(summary[d.marker])) {
           vLines.push({ x: summary[d.marker], color, label: (d.marker_label || '{}').replace('{}', summary[d.marker]) });
         }
       });
+      if (d.only_with_data) {
+        const card = chart.element.closest('.chart-card');
+        if (card) card.hidden = !withData;
+      }
       const extra = this.extraLines ? this.extraLines(d.id, this.runs) || {} : {};
       chart.update(series, { hLines: hLines.concat(extra.hLines || []), vLines: vLines.concat(extra.vLines || []) });
     }

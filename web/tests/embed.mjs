@@ -345,7 +345,7 @@ const tests = [
       assert.equal(await page.$$eval('.chart-card', (cs) => cs.length), 1);
       const banner = await page.textContent('#error-banner');
       assert.match(banner, /unknown config paths optim\.lrr, svm\.C/);
-      assert.match(banner, /unknown chart sharpnes \(this lab's charts: loss, sharpness, eigs, accuracy\)/);
+      assert.match(banner, /unknown chart sharpnes \(this lab's charts: loss, sharpness, precond, layers, eigs, accuracy\)/);
       assert.equal(await page.evaluate(() => window.gradlabLab.runs.length), 0);
       assert.equal(page.problems.filter((p) => !/gradlab embed: (controls|charts)/.test(p)).length, 0, page.problems.join('\n'));
       await page.closeAll();

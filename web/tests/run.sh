@@ -12,6 +12,7 @@
 #   grokking.mjs  the grokking and sparse-parity pages the same way
 #   scaling.mjs   the scaling-laws page the same way: its live grid, its fits against the native
 #                 `gradlab fit` on the same rows, a dropped sweep.jsonl and a bad one
+#   eos-optimisers.mjs  the EoS page's optimiser choice: each optimiser's own threshold line, λ₁(P⁻¹H), per-layer
 #   decoders.mjs  property tests: random / truncated / extreme URL hashes and dropped files
 # Ends with one "N passed, M failed" line for both; exits non-zero on any failure.
 #   GRADLAB_WEB_DIR (default build/web), GRADLAB_WEB_TEST_FILTER (run tests whose name has it)
@@ -35,7 +36,7 @@ fi
 
 passed=0
 failed=0
-for suite in wasm-api browser embed svm generalisation phenomena grokking central-flow scaling decoders; do
+for suite in wasm-api browser embed svm generalisation phenomena grokking central-flow scaling eos-optimisers decoders; do
   echo "---- web/tests/$suite.mjs"
   log=$(mktemp /tmp/gradlab-web-"$suite".XXXXXX.log)
   node "$WEB/tests/$suite.mjs" "$SITE" "$ARTIFACTS" 2>&1 | tee "$log"

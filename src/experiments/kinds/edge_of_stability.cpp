@@ -155,7 +155,7 @@ std::unique_ptr<Experiment> make(const Json& config) {
 const char* const kPage = R"json({
   "file": "eos.html",
   "title": "Edge of stability",
-  "blurb": "Full-batch GD: the sharpness rises to 2/η and hovers there while the loss keeps falling.",
+  "blurb": "Full-batch GD: the sharpness rises to 2/η and hovers there while the loss keeps falling. With momentum the edge is the momentum threshold; with Adam, RMSProp or LAMB it is the preconditioned sharpness λ₁(P⁻¹H) that hovers at the optimiser's threshold (Cohen et al. 2022).",
   "card": {
     "id": "card-eos", "heading": "Edge of stability",
     "text": [
@@ -246,13 +246,38 @@ const char* const kPage = R"json({
     {"path": "model.activation", "label": "Activation"},
     {"path": "loss", "label": "Loss"},
     {
+      "path": "optim.type",
+      "label": "Optimiser",
+      "choices": ["gd", "momentum", "nesterov", "adam", "rmsprop", "lamb"],
+      "choice_labels": {
+        "gd": "GD: 2/η",
+        "momentum": "Heavy-ball: (2+2β)/η",
+        "nesterov": "Nesterov: (2+2β)/((1+2β)η)",
+        "adam": "Adam: λ₁(P⁻¹H) at 38/η",
+        "rmsprop": "RMSProp: λ₁(P⁻¹H) at 2/η",
+        "lamb": "LAMB: λ₁(P⁻¹H) at 38/η"
+      },
+      "starts": {
+        "gd": {"type": "gd", "lr": 0.08},
+        "momentum": {"type": "momentum", "lr": 0.02, "momentum": 0.9},
+        "nesterov": {"type": "nesterov", "lr": 0.02, "momentum": 0.9},
+        "adam": {"type": "adam", "lr": 0.001, "betas": [0.9, 0.999], "bias_correction": false},
+        "rmsprop": {"type": "rmsprop", "lr": 0.0005, "alpha": 0.99},
+        "lamb": {"type": "lamb", "lr": 0.002, "betas": [0.9, 0.999], "bias_correction": false}
+      }
+    },
+    {
       "path": "optim.lr",
       "label": "Learning rate η",
       "control": "log-slider",
-      "min": 0.001,
-      "max": 1,
-      "note": "2/η = {2/optim.lr}"
+      "min": 0.0001,
+      "max": 1
     },
+    {"path": "optim.momentum", "label": "Momentum β"},
+    {"path": "optim.betas", "label": "Adam β₁, β₂"},
+    {"path": "optim.bias_correction", "label": "Bias correction"},
+    {"path": "optim.alpha", "label": "RMSProp α"},
+    {"path": "probe.per_layer", "label": "Per-layer sharpness λmax(H_ℓℓ)"},
     {"path": "optim.lr", "label": "Overlay more η (comma-separated)", "control": "sweep-list"},
     {"path": "seed", "label": "Seed"},
     {"path": "train.steps", "label": "Steps"},
@@ -263,11 +288,13 @@ const char* const kPage = R"json({
   "run_label": "η = {optim.lr}",
   "point_labels": {"optim.lr": "η = {}"},
   "status": [
-    {"text": "sharpness {last.sharpness} (2/η = {last.threshold})"},
+    {"text": "sharpness {last.sharpness} (threshold {last.threshold})"},
+    {"text": "preconditioned sharpness λ₁(P⁻¹H) {last.precond_sharpness} (threshold {last.precond_threshold})"},
     {
       "text": "edge of stability reached at step {summary.eos_step}",
       "else": "edge of stability not reached yet"
-    }
+    },
+    {"text": "preconditioned edge (0.95 × threshold) reached at step {summary.precond_eos_step}"}
   ],
   "charts": [
     {
@@ -282,15 +309,43 @@ const char* const kPage = R"json({
     },
     {
       "id": "sharpness",
-      "title": "Sharpness λmax(∇²L) and 2/η",
+      "title": "Sharpness λmax(∇²L) and the optimiser's threshold",
       "x": "step",
       "y": ["sharpness", "sharpness_avg"],
       "y_labels": [null, "at the averaged iterate"],
       "y_label": "sharpness",
       "threshold": "2/optim.lr",
       "threshold_key": "threshold",
+      "threshold_from_rows": true,
+      "threshold_by": "optim.type",
+      "threshold_labels": {"momentum": "(2+2β)/η", "nesterov": "(2+2β)/((1+2β)η)"},
       "marker": "eos_step",
       "marker_label": "EoS @ {}"
+    },
+    {
+      "id": "precond",
+      "title": "Preconditioned sharpness λ₁(P⁻¹H) (Adam, RMSProp, LAMB)",
+      "x": "step",
+      "y": ["precond_sharpness"],
+      "y_label": "λ₁(P⁻¹H)",
+      "threshold_key": "precond_threshold",
+      "threshold_by": "optim.type",
+      "threshold_labels": {
+        "adam": "(2+2β₁)/((1−β₁)η)", "adamw": "(2+2β₁)/((1−β₁)η)",
+        "lamb": "(2+2β₁)/((1−β₁)η)", "rmsprop": "(2+2μ)/η"
+      },
+      "marker": "precond_eos_step",
+      "marker_label": "EoS @ {}",
+      "only_with_data": true
+    },
+    {
+      "id": "layers",
+      "title": "Per-layer sharpness λmax(H_ℓℓ) (probe.per_layer)",
+      "x": "step",
+      "y": ["layer_sharpness"],
+      "y_label": "λmax(H_ℓℓ)",
+      "log_y": true,
+      "only_with_data": true
     },
     {
       "id": "eigs",
@@ -300,7 +355,10 @@ const char* const kPage = R"json({
       "y_labels": ["λ"],
       "y_label": "eigenvalue",
       "threshold": "2/optim.lr",
-      "threshold_key": "threshold"
+      "threshold_key": "threshold",
+      "threshold_from_rows": true,
+      "threshold_by": "optim.type",
+      "threshold_labels": {"momentum": "(2+2β)/η", "nesterov": "(2+2β)/((1+2β)η)"}
     },
     {
       "id": "accuracy",
@@ -329,8 +387,9 @@ Kind edge_of_stability_kind() {
   for (const char* block : {"data", "model", "loss", "optim", "train", "probe", "dtype", "device"})
     k.blocks.push_back({block, "", {}});
   k.make = make;
-  k.row_keys = {"sharpness",         "eigs",         "threshold",       "sharpness_avg",
-                "loss_avg",          "precond_sharpness", "precond_threshold"};
+  k.row_keys = {"sharpness",         "eigs",           "threshold",
+                "sharpness_avg",     "loss_avg",       "precond_sharpness",
+                "precond_threshold", "layer_sharpness"};
   k.devices = {"cpu", "cuda"};
   k.page = kPage;
   return k;
