@@ -28,6 +28,7 @@
 #include "gradlab/ops.h"
 #include "gradlab/rng.h"
 #include "gradlab/text.h"
+#include "nn/models_internal.h"
 #include "nn/sequence_models.h"
 
 namespace gradlab::nn_detail {
