@@ -104,7 +104,8 @@ TEST_CASE("mamba on sorting under full-batch GD sharpens until it crosses 2/eta"
   options.sets = {"sweep=null",          "optim.lr=0.5",         "data.n_train=32",
                   "data.n_test=0",       "model.d_model=8",      "model.n_layers=1",
                   "model.d_state=4",     "train.steps=160",      "probe.sharpness_every=10",
-                  "probe.lanczos_iters=8", "probe.settle_steps=20"};
+                  "probe.lanczos_iters=8", "probe.settle_steps=20",
+                  "probe.average_window=0"};
   std::unique_ptr<Experiment> e = make_experiment(resolve_config(user, options));
   std::vector<Json> rows;
   while (!e->done())
