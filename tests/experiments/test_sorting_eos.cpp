@@ -120,4 +120,9 @@ TEST_CASE("mamba on sorting under full-batch GD sharpens until it crosses 2/eta"
   CHECK(s.at("eos_step").get<int64_t>() >= 50);
   CHECK(s.at("max_sharpness").get<double>() > threshold);
   CHECK(s.at("final_loss").get<double>() < rows.front().at("loss").get<double>());
+
+  // MSE needs one-hot targets, which cannot leave the unsorted half out: a named error.
+  options.sets.push_back("loss=mse");
+  CHECK_THROWS_WITH(make_experiment(resolve_config(user, options)),
+                    Catch::Contains("cross_entropy") && Catch::Contains("sorting"));
 }
