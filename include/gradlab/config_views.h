@@ -148,7 +148,7 @@ QuadraticConfig quadratic_config(const nlohmann::json& resolved);
 
 // ---- model ------------------------------------------------------------------------------------
 
-enum class ModelType { Mlp, Cnn, Vit, TransformerLm, Lstm, Linear, RandomFeatures };
+enum class ModelType { Mlp, Cnn, Vit, TransformerLm, Lstm, Linear, RandomFeatures, Mamba };
 const char* model_type_name(ModelType type);
 
 // Quadratic: x ↦ x², the activation of Gromov 2023's grokking MLP.
@@ -214,6 +214,16 @@ struct LstmConfig {
   std::optional<LstmOutput> output;  // nullopt: Sequence for token inputs, else Last
 };
 
+// Gu & Dao 2023's selective state-space LM (src/nn/mamba.cpp).
+struct MambaConfig {
+  int64_t d_model = 0;
+  int64_t n_layers = 0;
+  int64_t d_state = 0;  // N
+  int64_t expand = 0;   // E: the mixer has E·d_model channels
+  int64_t d_conv = 0;   // width of the causal depthwise convolution
+  std::optional<int64_t> dt_rank;  // nullopt: ceil(d_model / 16)
+};
+
 enum class FeatureMap { Relu, Fourier };
 
 struct RandomFeaturesConfig {
@@ -234,6 +244,7 @@ struct ModelConfig {
   VitConfig vit;
   TransformerLmConfig transformer_lm;
   LstmConfig lstm;
+  MambaConfig mamba;
   RandomFeaturesConfig random_features;
 };
 ModelConfig model_config(const nlohmann::json& resolved);

@@ -29,6 +29,10 @@ bool is_binary_margin_loss(LossKind kind);
 // Whether the loss needs dense targets (one-hot / regression) rather than class indices.
 bool needs_dense_targets(LossKind kind);
 
+// A sequence label that carries no loss (nor accuracy): cross-entropy over [N, T, V] outputs
+// averages over the positions with a label >= 0 only (data.source sorting's unsorted half).
+constexpr int64_t kNoLossLabel = -1;
+
 // Targets of one batch: class indices (int64, [N] or [N, T]) and/or dense targets
 // ([N, K]: one-hot or regression values, in the model's dtype).
 struct Targets {

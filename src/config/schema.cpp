@@ -63,7 +63,8 @@ std::vector<KeySpec> top_level_keys() {
 std::vector<KeySpec> model_keys() {
   return {
       key("model.type", T::String, required, "the network (docs/models.md: its PyTorch definition)")
-          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features"}),
+          .one_of({"mlp", "cnn", "vit", "transformer_lm", "lstm", "linear", "random_features",
+                   "mamba"}),
       key("model.widths", T::IntList, required, "hidden layer widths; [] is a linear model")
           .at_least(1)
           .when("model.type", {"mlp"}),
@@ -129,6 +130,26 @@ std::vector<KeySpec> model_keys() {
           .one_of({"last", "sequence"})
           .optional()
           .when("model.type", {"lstm"}),
+      // mamba (Gu & Dao 2023; src/nn/mamba.cpp): the reference implementation's names.
+      key("model.d_model", T::Int, 16, "residual stream width D")
+          .at_least(1)
+          .when("model.type", {"mamba"}),
+      key("model.n_layers", T::Int, 2, "residual mixer blocks")
+          .at_least(1)
+          .when("model.type", {"mamba"}),
+      key("model.d_state", T::Int, 8, "state size N per channel of the selective scan")
+          .at_least(1)
+          .when("model.type", {"mamba"}),
+      key("model.expand", T::Int, 2, "expansion E: the mixer has E·d_model channels")
+          .at_least(1)
+          .when("model.type", {"mamba"}),
+      key("model.d_conv", T::Int, 4, "width of the causal depthwise convolution")
+          .at_least(1)
+          .when("model.type", {"mamba"}),
+      key("model.dt_rank", T::Int, required, "rank of the Δ projection; absent: ⌈d_model/16⌉")
+          .at_least(1)
+          .optional()
+          .when("model.type", {"mamba"}),
       key("model.n_features", T::Int, required,
           "random features (fixed first layer); the trained head is linear in them")
           .at_least(1)

@@ -11,14 +11,14 @@ namespace gradlab::config::schema_tables {
 std::vector<KeySpec> data_keys() {
   const std::vector<Json> kNotSynthetic =
       names({"fashion_mnist", "cifar10", "npy", "text", "points", "modular"});
-  const std::vector<Json> kDrawn = names({"synthetic", "sparse_parity"});
+  const std::vector<Json> kDrawn = names({"synthetic", "sparse_parity", "sorting"});
   const std::vector<Json> generators = names({"gaussian_mixture", "linearly_separable", "two_moons",
                                               "circles", "xor", "spiral", "teacher_mlp",
                                               "gaussian_regression"});
   return {
       key("data.source", T::String, required, "where the examples come from")
           .one_of({"fashion_mnist", "cifar10", "npy", "synthetic", "text", "points", "modular",
-                   "sparse_parity"}),
+                   "sparse_parity", "sorting"}),
       key("data.seed", T::Int, required,
           "seed for the data alone (subset, noise, generator); absent: the experiment seed")
           .at_least(0)
@@ -115,6 +115,13 @@ std::vector<KeySpec> data_keys() {
       key("data.k", T::Int, 3, "the parity's order: y is the product of k secret coordinates")
           .at_least(1)
           .when("data.source", {"sparse_parity"}),
+      key("data.length", T::Int, 8,
+          "tokens to sort: an example is the sequence then its sorted copy (2·length − 1 inputs)")
+          .at_least(2)
+          .when("data.source", {"sorting"}),
+      key("data.vocab", T::Int, 4, "token values 0..vocab−1, drawn uniformly")
+          .at_least(2)
+          .when("data.source", {"sorting"}),
       // Synthetic generators' own knobs (defaults differ per generator).
       key("data.num_classes", T::Int, 2, "number of Gaussian blobs (classes)")
           .at_least(2)

@@ -96,7 +96,7 @@ constexpr std::pair<const char*, ModelType> kModels[] = {
     {"mlp", ModelType::Mlp},       {"cnn", ModelType::Cnn},
     {"vit", ModelType::Vit},       {"transformer_lm", ModelType::TransformerLm},
     {"lstm", ModelType::Lstm},     {"linear", ModelType::Linear},
-    {"random_features", ModelType::RandomFeatures}};
+    {"random_features", ModelType::RandomFeatures}, {"mamba", ModelType::Mamba}};
 constexpr std::pair<const char*, Activation> kActivations[] = {
     {"relu", Activation::Relu}, {"tanh", Activation::Tanh},         {"elu", Activation::Elu},
     {"gelu", Activation::Gelu}, {"silu", Activation::Silu},         {"softplus", Activation::Softplus},
@@ -217,6 +217,14 @@ ModelConfig read_model(const Block& b) {
       if (b.has("output"))
         m.lstm.output =
             choose<LstmOutput>(b, "output", {{"last", LstmOutput::Last}, {"sequence", LstmOutput::Sequence}});
+      break;
+    case ModelType::Mamba:
+      m.mamba.d_model = b.get<int64_t>("d_model");
+      m.mamba.n_layers = b.get<int64_t>("n_layers");
+      m.mamba.d_state = b.get<int64_t>("d_state");
+      m.mamba.expand = b.get<int64_t>("expand");
+      m.mamba.d_conv = b.get<int64_t>("d_conv");
+      m.mamba.dt_rank = b.get_optional<int64_t>("dt_rank");
       break;
     case ModelType::RandomFeatures: {
       RandomFeaturesConfig& r = m.random_features;

@@ -13,6 +13,13 @@
 // classes: 0 for y = −1, 1 for y = +1 (hinge and logistic losses read them as ∓1). Training
 // and test examples come from separate streams; the sparse_parity kind can also draw fresh
 // batches online with sparse_parity_sample (gradlab/data.h).
+//
+// sorting (a sequence task for the sequence models' edge of stability, issue 20): a sequence
+// a of `length` tokens drawn uniformly from 0..vocab−1, followed by its sorted copy; s = a ‖ sort(a)
+// has 2·length tokens. Next-token prediction: input s[0, 2L−1), labels s[1, 2L). Positions
+// 0..L−2 would predict the rest of the random half, which no model can learn, so their label is
+// kNoLossLabel (gradlab/loss.h: no loss, no accuracy); positions L−1..2L−2 predict the L tokens
+// of the sorted half. Training and test examples come from separate streams.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -20,6 +27,7 @@
 
 #include "data/data_internal.h"
 #include "gradlab/error.h"
+#include "gradlab/loss.h"
 #include "gradlab/text.h"
 
 namespace gradlab {
@@ -153,6 +161,45 @@ SourceData generate_sparse_parity(const DataConfig& config, Rng& rng) {
   }
   source.input_shape = {n};
   source.num_classes = 2;
+  return source;
+}
+
+SourceData generate_sorting(const DataConfig& config, Rng& rng) {
+  const nlohmann::json& b = config.block;
+  const int64_t length = b.at("length").get<int64_t>();
+  const int64_t vocab = b.at("vocab").get<int64_t>();
+  const int64_t steps = 2 * length - 1;  // input tokens (and labels) per example
+  // Streams: 1 = training examples, 2 = test examples.
+  Rng train_rng = rng.split(1), test_rng = rng.split(2);
+  SourceData source;
+  source.name = "sorting";
+  for (auto [split, stream, count] :
+       {std::tuple{&source.train, &train_rng, config.n_train.value_or(0)},
+        std::tuple{&source.test, &test_rng, config.n_test.value_or(0)}}) {
+    auto x = std::make_shared<std::vector<double>>();
+    std::vector<int64_t> labels;
+    x->reserve(static_cast<size_t>(count * steps));
+    labels.reserve(static_cast<size_t>(count * steps));
+    std::vector<int64_t> seq(static_cast<size_t>(2 * length));
+    for (int64_t i = 0; i < count; ++i) {
+      for (int64_t t = 0; t < length; ++t)
+        seq[static_cast<size_t>(t)] = static_cast<int64_t>(stream->below(static_cast<uint64_t>(vocab)));
+      std::copy(seq.begin(), seq.begin() + length, seq.begin() + length);
+      std::sort(seq.begin() + length, seq.end());
+      for (int64_t t = 0; t < steps; ++t) {
+        x->push_back(static_cast<double>(seq[static_cast<size_t>(t)]));
+        labels.push_back(t < length - 1 ? kNoLossLabel : seq[static_cast<size_t>(t + 1)]);
+      }
+    }
+    *split = split_of(x, std::move(labels), steps);
+  }
+  for (int64_t v = 0; v < vocab; ++v) source.vocabulary.push_back(std::to_string(v));
+  TextBuilder details;
+  details << "length " << length << ", vocabulary " << vocab << ", loss on the sorted half";
+  source.details = details.str();
+  source.input_shape = {steps};
+  source.label_shape = {steps};
+  source.num_classes = vocab;
   return source;
 }
 

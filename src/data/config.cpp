@@ -39,7 +39,8 @@ struct KeySpec {
 };
 
 const std::vector<std::string> kSources = {"fashion_mnist", "cifar10", "npy",     "synthetic",
-                                           "text",          "points",  "modular", "sparse_parity"};
+                                           "text",          "points",  "modular", "sparse_parity",
+                                           "sorting"};
 const std::vector<std::string> kGenerators = {
     "gaussian_mixture", "linearly_separable", "two_moons", "circles", "xor",
     "spiral",           "teacher_mlp",        "gaussian_regression"};
@@ -60,7 +61,8 @@ KeySpec number_key(const char* name, double def, double min, double max) {
 std::vector<KeySpec> key_specs(const std::string& source, const std::string& generator,
                                LabelValues labels = LabelValues::ClassIds) {
   // Drawn examples (no fixed size): n_train is required and n_test a number.
-  const bool synthetic = source == "synthetic" || source == "sparse_parity";
+  const bool synthetic =
+      source == "synthetic" || source == "sparse_parity" || source == "sorting";
   std::vector<KeySpec> specs = {
       {"source", KeyKind::choice, nullptr, true, 0, 0, kSources},
       {"seed", KeyKind::integer, nullptr, false, 0, 0, {}},
@@ -101,6 +103,9 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
   } else if (source == "sparse_parity") {
     add(integer_key("n_bits", 20, 1));
     add(integer_key("k", 3, 1));
+  } else if (source == "sorting") {
+    add(integer_key("length", 8, 2));
+    add(integer_key("vocab", 4, 2));
   } else if (synthetic) {
     add({"generator", KeyKind::choice, nullptr, true, 0, 0, kGenerators});
     if (generator == "gaussian_mixture") {
@@ -282,7 +287,8 @@ json resolve_data_config_impl(const json& data, LabelValues labels) {
                     .get<std::string>();
   }
   const std::vector<KeySpec> specs = key_specs(source, generator, labels);
-  const bool synthetic_source = source == "synthetic" || source == "sparse_parity";
+  const bool synthetic_source =
+      source == "synthetic" || source == "sparse_parity" || source == "sorting";
   const std::string context =
       "source " + source + (generator.empty() ? "" : " (generator " + generator + ")");
 
@@ -333,7 +339,11 @@ json resolve_data_config_impl(const json& data, LabelValues labels) {
                       " entries but data.points has ", resolved["points"].size(),
                       " rows: give one class id per point");
   }
-  if (source == "modular" || source == "sparse_parity") {
+  if (source == "sorting" && resolved["targets"] != "index")
+    fail<ConfigError>("data.targets: source sorting has positions without a loss (the unsorted ",
+                      "half), which one-hot targets cannot express; use \"index\" with loss ",
+                      "cross_entropy, got ", resolved["targets"].dump());
+  if (source == "modular" || source == "sparse_parity" || source == "sorting") {
     const char* fixed[] = {"classes", "label_noise", "randomize", "preprocess"};
     const json defaults[] = {"all", 0.0, "none", json::array()};
     for (int i = 0; i < 4; ++i)
@@ -437,6 +447,7 @@ std::vector<std::pair<std::string, std::string>> data_sources() {
       {"points", "inline inputs data.points ([[x1, x2], ...]) with class ids data.labels"},
       {"modular", "all pairs (a, b) mod a prime data.p labelled (a op b) mod p, one-hot inputs"},
       {"sparse_parity", "x uniform in {-1,+1}^n_bits, label the parity of k secret coordinates"},
+      {"sorting", "token sequences followed by their sorted copy; next-token loss on the sorted half"},
   };
 }
 

@@ -83,9 +83,10 @@ SourceData load_npy_source(const DataConfig& config);
 SourceData generate_synthetic(const DataConfig& config, Rng& rng);
 SourceData load_text(const DataConfig& config);
 SourceData load_points(const DataConfig& config);
-// algorithmic.cpp: the modular-arithmetic table and sparse parities (`rng`: the generator stream).
+// algorithmic.cpp: the modular-arithmetic table, sparse parities and sorting (`rng`: the generator stream).
 SourceData generate_modular(const DataConfig& config, Rng& rng);
 SourceData generate_sparse_parity(const DataConfig& config, Rng& rng);
+SourceData generate_sorting(const DataConfig& config, Rng& rng);
 
 // ---- transforms (transforms.cpp) -------------------------------------------------------------
 

@@ -177,6 +177,7 @@ SourceData read_source(const DataConfig& config, Rng& rng) {
   if (config.source == "points") return load_points(config);
   if (config.source == "modular") return generate_modular(config, rng);
   if (config.source == "sparse_parity") return generate_sparse_parity(config, rng);
+  if (config.source == "sorting") return generate_sorting(config, rng);
   fail<ConfigError>("data.source: unknown source \"", config.source, "\"");
 }
 

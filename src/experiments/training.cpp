@@ -85,7 +85,8 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
   data_ = load_dataset(config.at("data"), seed);
   loss_kind_ = parse_loss(config.at("loss").get<std::string>());
 
-  const bool tokens = config.at("data").at("source") == "text";
+  // Token ids (text, sorting): the data set has a vocabulary.
+  const bool tokens = !data_.vocabulary.empty();
   if (data_.train.n == 0) fail<ConfigError>("data: the training set is empty");
   x_train_ = make_inputs(data_.train);
   t_train_ = make_targets(data_.train);
@@ -124,7 +125,7 @@ Tensor TrainingExperiment::make_inputs(const DataSplit& s) const {
   // Inputs: token ids stay integers for sequence models, everything else in dtype.
   Shape shape{s.n};
   shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());
-  if (config_.at("data").at("source") == "text") {
+  if (!data_.vocabulary.empty()) {  // token ids: data.source text or sorting
     std::vector<int64_t> ids(s.x.begin(), s.x.end());
     return from_indices(ids, shape, device_);
   }
@@ -145,6 +146,11 @@ Targets TrainingExperiment::make_targets(const DataSplit& s) const {
     // One row of the identity per label: [n, num_classes], or [n, *label_shape, num_classes]
     // for per-position labels (a language model's next tokens under MSE).
     const int64_t labels = static_cast<int64_t>(s.labels.size());
+    for (int64_t label : s.labels)
+      if (label == kNoLossLabel)
+        fail<ConfigError>("loss ", loss_name(loss_kind_), " needs one-hot targets, but data.source ",
+                          config_.at("data").at("source").get<std::string>(),
+                          " has positions without a loss; use loss cross_entropy");
     std::vector<double> oh(static_cast<size_t>(labels * data_.num_classes), 0.0);
     for (int64_t i = 0; i < labels; ++i) oh[i * data_.num_classes + s.labels[i]] = 1.0;
     Shape dense = shape;

@@ -76,8 +76,22 @@ Tensor compute_loss(LossKind kind, const Tensor& output, const Targets& t) {
     }
     case LossKind::CrossEntropy: {
       if (output.dim() == 3) {  // sequence models: [N, T, V] with targets [N, T]
-        int64_t v = output.size(2);
-        return cross_entropy(reshape(output, {-1, v}), reshape(t.index, {-1}));
+        const int64_t v = output.size(2);
+        Tensor logits = reshape(output, {-1, v}), labels = reshape(t.index, {-1});
+        // Positions labelled kNoLossLabel are left out: the mean runs over the others, as
+        // PyTorch's cross_entropy(ignore_index=...) does. index_select is differentiable, so
+        // gradients and HVPs see exactly the kept positions.
+        const std::vector<int64_t> ids = labels.to_vector_i64();
+        std::vector<int64_t> keep, kept;
+        for (size_t i = 0; i < ids.size(); ++i)
+          if (ids[i] != kNoLossLabel) keep.push_back(static_cast<int64_t>(i)), kept.push_back(ids[i]);
+        if (keep.size() < ids.size()) {
+          if (keep.empty()) fail<ValueError>("loss cross_entropy: every position of the batch is masked");
+          const auto n = static_cast<int64_t>(keep.size());
+          logits = index_select(logits, 0, from_indices(keep, {n}, output.device()));
+          labels = from_indices(kept, {n}, output.device());
+        }
+        return cross_entropy(logits, labels);
       }
       if (t.index.defined()) return cross_entropy(output, t.index);
       return cross_entropy_soft(output, t.dense);
@@ -98,14 +112,19 @@ double accuracy(LossKind kind, const Tensor& output, const Targets& t) {
   if (!t.index.defined()) return -1.0;  // regression: no accuracy
   std::vector<int64_t> labels = t.index.to_vector_i64();
   if (labels.empty()) return 0.0;
-  int64_t correct = 0;
+  int64_t correct = 0, counted = 0;
   if (is_binary_margin_loss(kind) || (output.dim() <= 2 && output.numel() == t.index.numel())) {
     std::vector<double> f = output.to_vector();
     for (size_t i = 0; i < labels.size(); ++i) correct += (f[i] > 0 ? 1 : 0) == labels[i];
   } else {
     Tensor logits = output.dim() == 3 ? reshape(output.detach(), {-1, output.size(2)}) : output;
     std::vector<int64_t> pred = argmax(logits.detach(), -1).to_vector_i64();
-    for (size_t i = 0; i < labels.size(); ++i) correct += pred[i] == labels[i];
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] == kNoLossLabel) continue;  // a position without a loss
+      correct += pred[i] == labels[i];
+      ++counted;
+    }
+    return counted == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(counted);
   }
   return static_cast<double>(correct) / static_cast<double>(labels.size());
 }

@@ -1,5 +1,5 @@
 // Sequence and attention models — vit (vit.cpp), transformer_lm (transformer_lm.cpp), lstm
-// (lstm.cpp) — their dispatch, shared input checks, and the model-type table for
+// (lstm.cpp), mamba (mamba.cpp) — their dispatch, shared input checks, and the model-type table for
 // `gradlab list`.
 #include "nn/sequence_models.h"
 
@@ -31,6 +31,7 @@ std::unique_ptr<Model> build_sequence_model(const ModelConfig& cfg, const ModelC
     case ModelType::TransformerLm:
       return nn_detail::make_transformer_lm(cfg.init, cfg.transformer_lm, ctx, rng);
     case ModelType::Lstm: return nn_detail::make_lstm(cfg.init, cfg.lstm, ctx, rng);
+    case ModelType::Mamba: return nn_detail::make_mamba(cfg.init, cfg.mamba, ctx, rng);
     default: return nullptr;
   }
 }
@@ -43,6 +44,7 @@ std::vector<std::pair<std::string, std::string>> model_types() {
       {"vit", "Vision Transformer: patch embedding, pre-norm attention blocks, class-token head"},
       {"transformer_lm", "causal decoder-only transformer language model (next-token logits)"},
       {"lstm", "stacked LSTM (torch.nn.LSTM) over tokens, sequences or image rows; Linear head"},
+      {"mamba", "selective state-space LM (Gu & Dao 2023): RMSNorm, conv + selective scan blocks"},
   };
 }
 

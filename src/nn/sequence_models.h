@@ -15,6 +15,8 @@ std::unique_ptr<Model> make_transformer_lm(const InitConfig& init, const Transfo
                                            const ModelContext& ctx, Rng& rng);
 std::unique_ptr<Model> make_lstm(const InitConfig& init, const LstmConfig& cfg,
                                  const ModelContext& ctx, Rng& rng);
+std::unique_ptr<Model> make_mamba(const InitConfig& init, const MambaConfig& cfg,
+                                  const ModelContext& ctx, Rng& rng);
 
 // DTypeError unless x holds floats (the message names the model and what it expected).
 void require_float_input(const Tensor& x, const char* model, const char* expected);

@@ -334,7 +334,7 @@ TEST_CASE("data: the data block is validated with clear messages and defaults re
                load_dataset({{"source", "mnist"}}, 0);
              }),
              Contains("data.source: expected one of fashion_mnist, cifar10, npy, synthetic, text, "
-                      "points, modular, sparse_parity, got \"mnist\""));
+                      "points, modular, sparse_parity, sorting, got \"mnist\""));
   CHECK_THAT(error_of<ConfigError>([&] {
                load_dataset({{"source", "synthetic"}, {"generator", "xor"}}, 0);
              }),

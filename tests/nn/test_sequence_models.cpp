@@ -1,4 +1,4 @@
-// test_sequence_models.cpp — vit, transformer_lm and lstm, built tiny in float64.
+// test_sequence_models.cpp — vit, transformer_lm, lstm and mamba, built tiny in float64.
 //
 // For each model: output shapes, state_dict names and shapes (PyTorch's order: a module's
 // own parameters, then its submodules), gradient of a random linear functional of the
@@ -313,12 +313,80 @@ TEST_CASE("lstm: inputs as tokens, sequences, image rows and vectors", "[models]
   }
 }
 
+TEST_CASE("mamba: reference names, causal scan, S4D init, gradient and HVP", "[models]") {
+  const Json cfg = {{"type", "mamba"}, {"d_model", 4}, {"n_layers", 2}, {"d_state", 3},
+                    {"expand", 2},     {"d_conv", 4},  {"dt_rank", 2}};
+  auto m = build(cfg, context({6}, 5, 5));
+  REQUIRE(m->type() == "mamba");
+  std::vector<std::pair<std::string, Shape>> expected = {{"embedding.weight", {5, 4}}};
+  for (int l = 0; l < 2; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    for (auto& e : std::vector<std::pair<std::string, Shape>>{
+             {"mixer.A_log", {8, 3}},          {"mixer.D", {8}},
+             {"mixer.in_proj.weight", {16, 4}}, {"mixer.conv1d.weight", {8, 1, 4}},
+             {"mixer.conv1d.bias", {8}},        {"mixer.x_proj.weight", {8, 8}},
+             {"mixer.dt_proj.weight", {8, 2}},  {"mixer.dt_proj.bias", {8}},
+             {"mixer.out_proj.weight", {4, 8}}, {"norm.weight", {4}}})
+      expected.emplace_back(p + e.first, e.second);
+  }
+  expected.push_back({"norm_f.weight", {4}});
+  expected.push_back({"lm_head.weight", {5, 4}});
+  check_names(*m, expected);
+  // S4D-real: A_log[c, n] = log(n + 1); D = 1; softplus(dt bias) = dt ∈ [1e-3, 1e-1].
+  std::vector<double> a_log = m->params()[1].to_vector();
+  for (size_t i = 0; i < a_log.size(); ++i)
+    CHECK(a_log[i] == Approx(std::log(static_cast<double>(i % 3 + 1))).margin(1e-15));
+  CHECK(m->params()[2].to_vector() == std::vector<double>(8, 1.0));
+  for (double b : m->params()[8].to_vector()) {
+    const double dt = std::log1p(std::exp(b));
+    CHECK(dt >= 1e-3 * (1 - 1e-12));
+    CHECK(dt <= 1e-1 * (1 + 1e-12));
+  }
+
+  Rng rng(6, 0);
+  Tensor x = tokens(2, 6, 5, rng);
+  Tensor logits = m->forward(x);
+  CHECK(logits.shape() == Shape{2, 6, 5});
+  SECTION("changing a token leaves earlier positions and other sequences unchanged") {
+    std::vector<int64_t> ids = x.to_vector_i64();
+    ids[3] = (ids[3] + 1) % 5;
+    std::vector<double> a = logits.to_vector(), b = m->forward(from_indices(ids, {2, 6})).to_vector();
+    double earlier = 0, later = 0, other = 0;
+    for (size_t t = 0; t < 6; ++t)
+      for (size_t v = 0; v < 5; ++v) {
+        (t < 3 ? earlier : later) += std::abs(a[t * 5 + v] - b[t * 5 + v]);
+        other += std::abs(a[30 + t * 5 + v] - b[30 + t * 5 + v]);
+      }
+    CHECK(earlier == 0.0);
+    CHECK(other == 0.0);
+    CHECK(later > 1e-6);
+  }
+  SECTION("gradient and HVP through the scan") {
+    Probe probe = make_probe(*m, x, 17);
+    check_gradient(probe, m->params());
+    check_hvp(probe, m->params());
+  }
+  SECTION("bad keys and inputs are named errors") {
+    CHECK_THROWS_AS(m->forward(randn({2, 6}, rng, DType::F64)), DTypeError);
+    CHECK_THROWS_AS(build(cfg, context({6}, 5)), ConfigError);         // no vocabulary
+    CHECK_THROWS_AS(build(cfg, context({2, 6}, 5, 5)), ConfigError);   // not [T]
+    for (const char* key : {"d_model", "n_layers", "d_state", "expand", "d_conv", "dt_rank"}) {
+      Json bad = cfg;
+      bad[key] = 0;
+      INFO(key);
+      CHECK_THROWS_AS(build(bad, context({6}, 5, 5)), ConfigError);
+    }
+    auto rank_default = build({{"type", "mamba"}, {"d_model", 20}}, context({6}, 5, 5));
+    CHECK(rank_default->params()[7].shape() == Shape{40, 2});  // dt_rank = ⌈20/16⌉ = 2
+  }
+}
+
 TEST_CASE("model_types lists the sequence models", "[models]") {
   std::vector<std::string> names;
   for (auto& [name, doc] : model_types()) {
     names.push_back(name);
     CHECK_FALSE(doc.empty());
   }
-  for (const char* type : {"vit", "transformer_lm", "lstm"})
+  for (const char* type : {"vit", "transformer_lm", "lstm", "mamba"})
     CHECK(std::find(names.begin(), names.end(), type) != names.end());
 }

@@ -15,7 +15,8 @@ exact in exact arithmetic, so each tensor must agree to ‖ours − torch‖ ≤
 Cases: mlp (several activations, both losses), linear (with and without bias), cnn (max/avg
 pooling, strides, the cohen_cnn preset), vit (class token and mean pooling), transformer_lm
 (full and shorter context), lstm (tokens per position and last step, image rows, float
-sequences with two layers, float vectors).
+sequences with two layers, float vectors), mamba (test_mamba_torch.py also checks it against an
+independent closed-form PyTorch implementation).
 
 model_dump is found in $GRADLAB_NATIVE_BUILD (default: the folder of the native CLI,
 build/native) or its tests/ subfolder. Run alone:
@@ -97,6 +98,10 @@ CASES = [
                                       "loss": "mse"}),
     ("lstm_vector_mse", {"model": {"type": "lstm", "hidden": 3},
                          "input_shape": [5], "output_dim": 1, "batch": 4, "loss": "mse"}),
+    ("mamba_two_layers_ce", {"model": {"type": "mamba", "d_model": 8, "n_layers": 2,
+                                       "d_state": 4, "expand": 2, "dt_rank": 2},
+                             "input_shape": [6], "output_dim": 5, "vocab": 5, "batch": 2,
+                             "loss": "cross_entropy"}),
 ]
 
 def model_dump_path():
