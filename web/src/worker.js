@@ -158,7 +158,7 @@ async function start(message) {
   prefetch(message.config);
   await moduleReady;
   if (!gradlab) return;
-  generation++;
+  const gen = ++generation;
   running = false;
   stepsLeft = 0;
   if (session) { session.delete(); session = null; }
@@ -170,8 +170,12 @@ async function start(message) {
   try {
     const resolved = JSON.parse(gradlab.resolveConfig(text, profile));
     await stageData(resolved);
+    // A newer start (or a stop) came while this one's data downloaded: that one runs. Going on
+    // would replace its session with this older config under its generation.
+    if (gen !== generation) return;
     session = new gradlab.Session(text, profile);
   } catch (e) {
+    if (gen !== generation) return;
     reportError('start', explain(e));
     return;
   }

@@ -43,8 +43,9 @@ async function teardown() {
 }
 
 // A fresh page that records console errors, page errors and failed requests.
-async function open(url, { viewport = { width: 1400, height: 1000 } } = {}) {
+async function open(url, { viewport = { width: 1400, height: 1000 }, route } = {}) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
+  if (route) await context.route(route.url, route.handler);
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
@@ -87,6 +88,24 @@ function parseCsv(text) {
 const withoutTime = (rows) => rows.map((r) => { const c = Object.assign({}, r); delete c.time_s; return c; });
 
 const tests = [
+  {
+    name: 'a preset chosen while the default one still downloads its data runs alone: no run of the old config under the new label',
+    fn: async () => {
+      // The Fashion-MNIST subset arrives 2 s late: the spiral preset's start (no data to fetch)
+      // overtakes the default preset's, which must then not replace it when its data arrive.
+      const late = { url: '**/data/fashion-mnist/**', handler: async (r) => { await new Promise((ok) => setTimeout(ok, 2000)); await r.continue(); } };
+      const page = await open(lab.url + '/eos.html', { route: late });
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.runs.length === 1 && window.gradlabLab.runs[0].run.status === 'loading');
+      await page.selectOption('#preset', 'browser_spiral_fast.json');
+      await page.waitForFunction(() => window.gradlabLab.runs.length >= 1 && window.gradlabLab.runs.every((r) => r.run.rows.length >= 3 && r.run.config), null, { timeout: 60000 });
+      await page.waitForTimeout(2500);  // past the late data: the old start would have taken over by now
+      const runs = await page.evaluate(() => window.gradlabLab.runs.map((r) => ({ label: r.label, source: r.run.config.data.source, lr: r.run.config.optim.lr })));
+      for (const r of runs) assert.equal(r.source, 'synthetic', JSON.stringify(runs));
+      assert.deepEqual(runs.map((r) => r.lr), [SPIRAL.optim.lr], JSON.stringify(runs));
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
   {
     name: 'home page loads with one card per experiment and no console errors',
     fn: async () => {

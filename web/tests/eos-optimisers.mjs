@@ -7,7 +7,9 @@
 // Screenshots at 390 px and 1280 px wide.
 //
 //   node web/tests/eos-optimisers.mjs build/web [SCREENSHOT_DIR]
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
 import { assert, runSuite } from './harness.mjs';
@@ -16,6 +18,8 @@ import { serve } from './server.mjs';
 const webDir = path.resolve(process.argv[2] || 'build/web');
 const shotDir = path.resolve(process.argv[3] || path.join(webDir, '..', 'web-tests'));
 fs.mkdirSync(shotDir, { recursive: true });
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const nativeCli = [process.env.GRADLAB_NATIVE_CLI, path.join(root, 'build/native/gradlab')].find((p) => p && fs.existsSync(p));
 const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
 let browser, lab;
@@ -140,6 +144,51 @@ const tests = [
       const overflow = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       assert.ok(overflow[0] <= overflow[1], `the page is ${overflow[0]} px wide in a ${overflow[1]} px screen`);
       await page.screenshot({ path: path.join(shotDir, 'eos-rmsprop-layers-narrow.png'), fullPage: true });
+      assert.deepEqual(page.problems, []);
+      await page.closeAll();
+    },
+  },
+  {
+    name: 'EoS page: Mamba on the sorting task runs in the page, crosses 2/η, and its rows are the native CLI\'s; the preset menu offers it',
+    fn: async () => {
+      // float64 and short (the web preset's model: d_model 8, one layer, 64 sequences), η = 1.
+      const config = {
+        kind: 'edge_of_stability', seed: 0, dtype: 'float64',
+        data: { source: 'sorting', length: 8, vocab: 4, n_train: 64, n_test: 64 },
+        model: { type: 'mamba', d_model: 8, n_layers: 1, d_state: 8, expand: 2, d_conv: 4 },
+        loss: 'cross_entropy', optim: { type: 'gd', lr: 1.0 },
+        train: { steps: 120, batch_size: 'full', log_every: 5 },
+        probe: { sharpness_every: 10, top_k: 1, lanczos_iters: 10, settle_steps: 40, average_window: 0 },
+      };
+      const page = await open(lab.url + '/eos.html#' + b64url(JSON.stringify(config)));
+      await page.waitForFunction(() => window.gradlabLab && window.gradlabLab.runs[0] && window.gradlabLab.runs[0].run.status === 'done', null, { timeout: 150000 });
+      const rows = await page.evaluate(() => window.gradlabLab.runs[0].run.rows);
+      const probed = rows.filter((r) => r.sharpness !== undefined);
+      assert.ok(probed.length >= 10, `${probed.length} probes`);
+      assert.ok(probed[0].sharpness < 0.8 * 2, `starts below the edge: ${probed[0].sharpness}`);
+      assert.ok(Math.max(...probed.map((r) => r.sharpness)) >= 2, 'the sharpness never reached 2/η = 2');
+      assert.equal(await page.$eval('#field-model-type', (e) => e.value), 'mamba');
+      assert.equal(await page.$eval('#field-data-source', (e) => e.value), 'sorting');
+      const presets = await page.$$eval('#preset option', (os) => os.map((o) => o.value));
+      assert.ok(presets.includes('sorting-mamba.json'), presets.join(', '));
+      if (nativeCli) {
+        // The same config natively: the same rows (float64; the GEMMs round differently natively
+        // and in WASM, hence not bit for bit).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlab-mamba-'));
+        fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+        execFileSync(nativeCli, ['run', path.join(dir, 'config.json'), '--out', path.join(dir, 'run'), '--quiet']);
+        const native = fs.readFileSync(path.join(dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        fs.rmSync(dir, { recursive: true, force: true });
+        assert.equal(native.length, rows.length);
+        let worst = 0;
+        native.forEach((row, i) => {
+          for (const key of ['loss', 'sharpness', 'train_acc']) {
+            if (row[key] === undefined) continue;
+            worst = Math.max(worst, Math.abs(row[key] - rows[i][key]) / Math.max(1e-12, Math.abs(row[key])));
+          }
+        });
+        assert.ok(worst <= 1e-6, `native vs WASM rows: relative difference ${worst}`);
+      }
       assert.deepEqual(page.problems, []);
       await page.closeAll();
     },

@@ -187,16 +187,22 @@ const char* const kPage = R"json({
       "file": "browser_spiral_fast.json",
       "title": "MLP on a synthetic spiral, η = 0.2 (fast)",
       "about": "A small problem that reaches the edge of stability in a few seconds on any laptop."
+    },
+    {
+      "file": "sorting-mamba.json",
+      "title": "Mamba on the sorting task, η = 0.5 (GD)",
+      "about": "A selective state-space model (Gu & Dao 2023) sorting 8 tokens: its sharpness rises to 2/η = 4 and oscillates around it."
     }
   ],
   "fields": [
     {
       "path": "data.source",
       "label": "Data",
-      "choices": ["fashion_mnist", "synthetic"],
+      "choices": ["fashion_mnist", "synthetic", "sorting"],
       "choice_labels": {
         "fashion_mnist": "Fashion-MNIST subset",
-        "synthetic": "Synthetic (generated in WASM)"
+        "synthetic": "Synthetic (generated in WASM)",
+        "sorting": "Sorting task (tokens: LSTM, Mamba)"
       },
       "starts": {
         "fashion_mnist": {
@@ -213,7 +219,8 @@ const char* const kPage = R"json({
           "n_train": 300,
           "n_test": 100,
           "targets": "onehot"
-        }
+        },
+        "sorting": {"source": "sorting", "length": 8, "vocab": 4, "n_train": 64, "n_test": 64}
       }
     },
     {"path": "data.classes", "label": "Classes (0–9)"},
@@ -222,12 +229,13 @@ const char* const kPage = R"json({
     {
       "path": "model.type",
       "label": "Model",
-      "choices": ["mlp", "cnn", "vit", "lstm", "linear"],
+      "choices": ["mlp", "cnn", "vit", "lstm", "mamba", "linear"],
       "choice_labels": {
         "mlp": "MLP",
         "cnn": "CNN",
         "vit": "ViT (transformer)",
-        "lstm": "LSTM (image rows)",
+        "lstm": "LSTM (image rows or tokens)",
+        "mamba": "Mamba (tokens)",
         "linear": "Linear"
       },
       "starts": {
@@ -235,6 +243,7 @@ const char* const kPage = R"json({
         "cnn": {"type": "cnn", "channels": [16, 16], "activation": "tanh", "pool": "avg"},
         "vit": {"type": "vit", "patch": 7, "dim": 32, "depth": 1, "heads": 2},
         "lstm": {"type": "lstm", "hidden": 32},
+        "mamba": {"type": "mamba", "d_model": 8, "n_layers": 1, "d_state": 8, "expand": 2, "d_conv": 4},
         "linear": {"type": "linear"}
       }
     },
@@ -243,6 +252,9 @@ const char* const kPage = R"json({
     {"path": "model.hidden", "label": "Hidden size"},
     {"path": "model.dim", "label": "Width (dim)"},
     {"path": "model.depth", "label": "Blocks"},
+    {"path": "model.d_model", "label": "Width (d_model)"},
+    {"path": "model.n_layers", "label": "Layers"},
+    {"path": "model.d_state", "label": "State size N"},
     {"path": "model.activation", "label": "Activation"},
     {"path": "loss", "label": "Loss"},
     {
