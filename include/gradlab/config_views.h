@@ -204,6 +204,9 @@ struct VitConfig {
 struct TransformerLmConfig {
   int64_t seq_len = 0;  // context length (positions); data.seq_len unless given
   BlockConfig blocks;
+  bool layer_norm = true;    // false: no LayerNorm anywhere (Nanda et al. 2023)
+  bool relu = false;         // the blocks' MLP: ReLU instead of GELU
+  bool output_last = false;  // logits at the last position only, [N, V]
 };
 
 enum class LstmOutput { Last, Sequence };

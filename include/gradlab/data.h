@@ -59,6 +59,9 @@ struct Dataset {
   std::vector<std::string> vocabulary;
   // sparse_parity: the k secret coordinates (ascending) whose product is the label.
   std::vector<int64_t> secret;
+  // Token inputs: x holds int64 ids in [0, token_vocab) (text: the vocabulary size; modular
+  // with encoding tokens: p + 1, the p residues and "="); 0 = float inputs.
+  int64_t token_vocab = 0;
   // One line for logs and the UI, e.g.
   // "fashion_mnist: 2000 train / 1000 test, classes [0, 1, 2, 3], input [1, 28, 28], standardize".
   std::string description;

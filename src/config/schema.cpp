@@ -114,6 +114,18 @@ std::vector<KeySpec> model_keys() {
       key("model.pool", T::String, "cls", "the image summary: the class token, or the mean token")
           .one_of({"cls", "mean"})
           .when("model.type", {"vit"}),
+      key("model.layer_norm", T::Bool, true,
+          "LayerNorm before attention, before the MLP and before the head; false removes them "
+          "(and their parameters), as in Nanda et al. 2023's grokking transformer")
+          .when("model.type", {"transformer_lm"}),
+      key("model.activation", T::String, "gelu", "the blocks' MLP nonlinearity (exact GELU or ReLU)")
+          .one_of({"gelu", "relu"})
+          .when("model.type", {"transformer_lm"}),
+      key("model.output", T::String, "sequence",
+          "sequence = logits at every position [N, T, V] (next-token prediction); last = logits "
+          "at the last position only [N, V] (a sequence classifier, e.g. \"a b =\" -> c)")
+          .one_of({"sequence", "last"})
+          .when("model.type", {"transformer_lm"}),
       key("model.seq_len", T::Int, required, "context length; default data.seq_len")
           .at_least(1)
           .default_from("data.seq_len")

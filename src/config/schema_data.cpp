@@ -109,6 +109,11 @@ std::vector<KeySpec> data_keys() {
           "fraction of all pairs in the training split (a seeded choice); the rest is the test set")
           .in(0, 1)
           .when("data.source", {"modular"}),
+      key("data.encoding", T::String, "onehot",
+          "the input: onehot = x in {0,1}^(2p) (one-hot a, then b); tokens = the sequence "
+          "\"a b =\" as token ids [a, b, p] for a transformer (Nanda et al. 2023)")
+          .one_of({"onehot", "tokens"})
+          .when("data.source", {"modular"}),
       key("data.n_bits", T::Int, 20, "input dimension n: x uniform in {-1, +1}^n")
           .at_least(1)
           .when("data.source", {"sparse_parity"}),

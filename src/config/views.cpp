@@ -210,6 +210,9 @@ ModelConfig read_model(const Block& b) {
     case ModelType::TransformerLm:
       m.transformer_lm.seq_len = b.get<int64_t>("seq_len");
       m.transformer_lm.blocks = read_blocks(b);
+      m.transformer_lm.layer_norm = b.get<bool>("layer_norm");
+      m.transformer_lm.relu = b.get<std::string>("activation") == "relu";
+      m.transformer_lm.output_last = b.get<std::string>("output") == "last";
       break;
     case ModelType::Lstm:
       m.lstm.hidden = b.get<int64_t>("hidden");

@@ -7,6 +7,9 @@
 // x[p + b] = 1: a first Linear layer on it is exactly a learned embedding of a plus one of b
 // (Gromov's "embedding-MLP"). A seeded permutation of the pairs puts the first
 // round(train_fraction · N) in the training split and the rest in the test split.
+// With encoding = tokens the input is instead the sequence "a b =" of token ids [a, b, p]
+// (token p is "="), as Nanda et al. 2023 feed their one-layer transformer; the answer is read
+// at the last position. Same pairs, same split: only the presentation differs.
 //
 // sparse_parity (Barak et al. 2022): x uniform on {−1, +1}^n, y = ∏_{i∈S} x_i for a secret
 // set S of k coordinates (the first k of a seeded permutation of 0..n−1, sorted). Labels are
@@ -112,7 +115,8 @@ SourceData generate_modular(const DataConfig& config, Rng& rng) {
     fail<ConfigError>("data.train_fraction: ", fraction, " of ", total,
                       " pairs leaves an empty training split");
   const std::vector<int64_t> order = rng.permutation(total);
-  const int64_t dim = 2 * p;
+  const bool tokens = b.at("encoding").get<std::string>() == "tokens";
+  const int64_t dim = tokens ? 3 : 2 * p;
   auto x_train = std::make_shared<std::vector<double>>(static_cast<size_t>(n_train * dim), 0.0);
   auto x_test =
       std::make_shared<std::vector<double>>(static_cast<size_t>((total - n_train) * dim), 0.0);
@@ -122,19 +126,27 @@ SourceData generate_modular(const DataConfig& config, Rng& rng) {
     const bool train = r < n_train;
     const int64_t row = train ? r : r - n_train;
     double* x = (train ? x_train : x_test)->data() + row * dim;
-    x[a_of[i]] = 1.0;
-    x[p + b_of[i]] = 1.0;
+    if (tokens) {
+      x[0] = static_cast<double>(a_of[i]);
+      x[1] = static_cast<double>(b_of[i]);
+      x[2] = static_cast<double>(p);  // "="
+    } else {
+      x[a_of[i]] = 1.0;
+      x[p + b_of[i]] = 1.0;
+    }
     (train ? y_train : y_test).push_back(c_of[i]);
   }
   SourceData source;
   source.name = "modular";
   TextBuilder details;
-  details << "(a " << op << " b) mod " << p << ", train_fraction " << fraction;
+  details << "(a " << op << " b) mod " << p << ", train_fraction " << fraction
+          << (tokens ? ", tokens \"a b =\"" : ", one-hot");
   source.details = details.str();
   source.train = split_of(x_train, std::move(y_train), dim);
   source.test = split_of(x_test, std::move(y_test), dim);
   source.input_shape = {dim};
   source.num_classes = p;
+  if (tokens) source.token_vocab = p + 1;
   return source;
 }
 
@@ -200,6 +212,7 @@ SourceData generate_sorting(const DataConfig& config, Rng& rng) {
   source.input_shape = {steps};
   source.label_shape = {steps};
   source.num_classes = vocab;
+  source.token_vocab = vocab;  // token ids in [0, vocab)
   return source;
 }
 

@@ -100,6 +100,7 @@ std::vector<KeySpec> key_specs(const std::string& source, const std::string& gen
     add(integer_key("p", 97, 2));
     add({"op", KeyKind::choice, "add", false, 0, 0, {"add", "sub", "mul", "div"}});
     add(number_key("train_fraction", 0.5, 0.0, 1.0));
+    add({"encoding", KeyKind::choice, "onehot", false, 0, 0, {"onehot", "tokens"}});
   } else if (source == "sparse_parity") {
     add(integer_key("n_bits", 20, 1));
     add(integer_key("k", 3, 1));
@@ -445,7 +446,7 @@ std::vector<std::pair<std::string, std::string>> data_sources() {
       {"synthetic", "a seeded generator (data.generator): mixtures, moons, spirals, teachers"},
       {"text", "a text file at data.path, character level, windows of data.seq_len tokens"},
       {"points", "inline inputs data.points ([[x1, x2], ...]) with class ids data.labels"},
-      {"modular", "all pairs (a, b) mod a prime data.p labelled (a op b) mod p, one-hot inputs"},
+      {"modular", "all pairs (a, b) mod a prime data.p labelled (a op b) mod p; one-hot or \"a b =\" tokens"},
       {"sparse_parity", "x uniform in {-1,+1}^n_bits, label the parity of k secret coordinates"},
       {"sorting", "token sequences followed by their sorted copy; next-token loss on the sorted half"},
   };

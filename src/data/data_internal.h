@@ -74,6 +74,7 @@ struct SourceData {
   std::vector<std::string> vocabulary;   // text only
   std::string details;                   // extra description text, e.g. "generator two_moons"
   std::vector<int64_t> secret;           // sparse_parity: the coordinates of the parity
+  int64_t token_vocab = 0;               // token inputs: ids in [0, token_vocab); 0 = floats
 };
 
 // Sources. `rng` is the data generator stream (synthetic only).

@@ -200,6 +200,7 @@ Dataset load_dataset(const nlohmann::json& data_block, uint64_t seed, LabelValue
   ds.targets = config.targets;
   ds.vocabulary = source.vocabulary;
   ds.secret = source.secret;
+  ds.token_vocab = source.token_vocab;
   std::vector<int64_t> label_of_class;  // original class id → label; empty = identity
   if (source.num_classes > 0) {
     if (config.classes.empty()) {

@@ -144,6 +144,7 @@ SourceData text_source(const std::vector<uint8_t>& bytes, const std::string& pat
   source.input_shape = {seq_len};
   source.label_shape = {seq_len};
   source.num_classes = static_cast<int64_t>(source.vocabulary.size());
+  source.token_vocab = source.num_classes;
   source.details =
       std::to_string(total) + " characters, vocabulary " + std::to_string(source.vocabulary.size());
   return source;

@@ -85,8 +85,7 @@ TrainingExperiment::TrainingExperiment(const Json& config, TrainingHooks hooks)
   data_ = load_dataset(config.at("data"), seed);
   loss_kind_ = parse_loss(config.at("loss").get<std::string>());
 
-  // Token ids (text, sorting): the data set has a vocabulary.
-  const bool tokens = !data_.vocabulary.empty();
+  const bool tokens = data_.token_vocab > 0;  // text, sorting, or modular with encoding tokens
   if (data_.train.n == 0) fail<ConfigError>("data: the training set is empty");
   x_train_ = make_inputs(data_.train);
   t_train_ = make_targets(data_.train);
@@ -125,7 +124,7 @@ Tensor TrainingExperiment::make_inputs(const DataSplit& s) const {
   // Inputs: token ids stay integers for sequence models, everything else in dtype.
   Shape shape{s.n};
   shape.insert(shape.end(), data_.input_shape.begin(), data_.input_shape.end());
-  if (!data_.vocabulary.empty()) {  // token ids: data.source text or sorting
+  if (data_.token_vocab > 0) {  // token ids: text, sorting, modular with encoding tokens
     std::vector<int64_t> ids(s.x.begin(), s.x.end());
     return from_indices(ids, shape, device_);
   }
@@ -171,7 +170,7 @@ void TrainingExperiment::build_model_and_optimizer(bool tokens) {
                                                         : data_.num_classes;
   mctx.dtype = dtype_;
   mctx.device = device_;
-  mctx.vocab = tokens ? data_.num_classes : 0;  // text: ids index the vocabulary
+  mctx.vocab = tokens ? data_.token_vocab : 0;  // token ids index the vocabulary
   Rng init_rng(seed, 1);
   model_ = build_model(model_config(config), mctx, init_rng);
   if (config.at("model").contains("init_from")) {

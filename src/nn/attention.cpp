@@ -31,14 +31,18 @@ BlockDims block_dims(const BlockConfig& cfg, const char* model) {
 void add_block_params(const std::string& prefix, const BlockDims& dims, Init& init,
                       const AddParam& add_param) {
   const int64_t d = dims.dim, h = dims.hidden;
-  add_param(prefix + "norm1.weight", init.constant({d}, 1.0));
-  add_param(prefix + "norm1.bias", init.constant({d}, 0.0));
+  if (dims.layer_norm) {
+    add_param(prefix + "norm1.weight", init.constant({d}, 1.0));
+    add_param(prefix + "norm1.bias", init.constant({d}, 0.0));
+  }
   add_param(prefix + "attn.qkv.weight", init.weight({3 * d, d}, d));  // [3D, D]
   add_param(prefix + "attn.qkv.bias", init.bias({3 * d}, d));
   add_param(prefix + "attn.proj.weight", init.weight({d, d}, d));
   add_param(prefix + "attn.proj.bias", init.bias({d}, d));
-  add_param(prefix + "norm2.weight", init.constant({d}, 1.0));
-  add_param(prefix + "norm2.bias", init.constant({d}, 0.0));
+  if (dims.layer_norm) {
+    add_param(prefix + "norm2.weight", init.constant({d}, 1.0));
+    add_param(prefix + "norm2.bias", init.constant({d}, 0.0));
+  }
   add_param(prefix + "mlp.fc1.weight", init.weight({h, d}, d));  // [hidden, D]
   add_param(prefix + "mlp.fc1.bias", init.bias({h}, d));
   add_param(prefix + "mlp.fc2.weight", init.weight({d, h}, h));  // [D, hidden]
@@ -66,10 +70,16 @@ Tensor transformer_block(const TensorList& p, size_t first, const BlockDims& dim
                          const Tensor& mask) {
   auto at = [&](size_t i) -> const Tensor& { return p.at(first + i); };
   const Shape norm_shape{dims.dim};
+  if (!dims.layer_norm) {  // the 8 tensors: attn.qkv, attn.proj, mlp.fc1, mlp.fc2 (weight, bias)
+    Tensor out = add(x, self_attention(x, at(0), at(1), at(2), at(3), dims.heads, mask));
+    Tensor pre = linear(out, at(4), at(5));
+    return add(out, linear(dims.relu ? relu(pre) : gelu(pre), at(6), at(7)));
+  }
   Tensor h = layer_norm(x, norm_shape, at(0), at(1));
   Tensor out = add(x, self_attention(h, at(2), at(3), at(4), at(5), dims.heads, mask));
   h = layer_norm(out, norm_shape, at(6), at(7));
-  h = linear(gelu(linear(h, at(8), at(9))), at(10), at(11));
+  Tensor pre = linear(h, at(8), at(9));
+  h = linear(dims.relu ? relu(pre) : gelu(pre), at(10), at(11));
   return add(out, h);
 }
 
@@ -94,10 +104,10 @@ std::string torch_block_classes() {
 
 
 class MLP(nn.Module):
-    def __init__(self, dim, hidden):
+    def __init__(self, dim, hidden, act="gelu"):
         super().__init__()
         self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()  # exact (erf) form
+        self.act = nn.ReLU() if act == "relu" else nn.GELU()  # GELU: the exact (erf) form
         self.fc2 = nn.Linear(hidden, dim)
 
     def forward(self, x):
@@ -105,13 +115,13 @@ class MLP(nn.Module):
 
 
 class Block(nn.Module):
-    # Pre-norm residual block.
-    def __init__(self, dim, heads, hidden):
+    # Pre-norm residual block; norm=False: no LayerNorm (Identity has no parameters).
+    def __init__(self, dim, heads, hidden, norm=True, act="gelu"):
         super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
+        self.norm1 = nn.LayerNorm(dim) if norm else nn.Identity()
         self.attn = Attention(dim, heads)
-        self.norm2 = nn.LayerNorm(dim)
-        self.mlp = MLP(dim, hidden)
+        self.norm2 = nn.LayerNorm(dim) if norm else nn.Identity()
+        self.mlp = MLP(dim, hidden, act)
 
     def forward(self, x, mask=None):
         x = x + self.attn(self.norm1(x), mask)

@@ -14,9 +14,9 @@ exact in exact arithmetic, so each tensor must agree to ‖ours − torch‖ ≤
 
 Cases: mlp (several activations, both losses), linear (with and without bias), cnn (max/avg
 pooling, strides, the cohen_cnn preset), vit (class token and mean pooling), transformer_lm
-(full and shorter context), lstm (tokens per position and last step, image rows, float
-sequences with two layers, float vectors), mamba (test_mamba_torch.py also checks it against an
-independent closed-form PyTorch implementation).
+(full and shorter context; no layer norm with ReLU and last-position output), lstm (tokens
+per position and last step, image rows, float sequences with two layers, float vectors), mamba
+(test_mamba_torch.py also checks it against an independent closed-form PyTorch implementation).
 
 model_dump is found in $GRADLAB_NATIVE_BUILD (default: the folder of the native CLI,
 build/native) or its tests/ subfolder. Run alone:
@@ -83,6 +83,13 @@ CASES = [
                                             "heads": 1, "mlp_ratio": 1, "seq_len": 8},
                                   "input_shape": [5], "output_dim": 5, "vocab": 5, "batch": 2,
                                   "loss": "mse"}),
+    # Nanda et al. 2023's grokking transformer, small: no LayerNorm, ReLU MLP, last position.
+    ("transformer_lm_nanda_last_ce", {"model": {"type": "transformer_lm", "dim": 8, "depth": 1,
+                                                "heads": 2, "mlp_ratio": 4, "seq_len": 3,
+                                                "layer_norm": False, "activation": "relu",
+                                                "output": "last"},
+                                      "input_shape": [3], "output_dim": 5, "vocab": 6,
+                                      "batch": 4, "loss": "cross_entropy"}),
     ("lstm_tokens_sequence_ce", {"model": {"type": "lstm", "hidden": 5, "layers": 2},
                                  "input_shape": [6], "output_dim": 6, "vocab": 6, "batch": 3,
                                  "loss": "cross_entropy"}),

@@ -9,11 +9,17 @@
 // layer W ∈ R^(h × 2p) is a learned embedding of a (columns 0..p−1) plus one of b (columns
 // p..2p−1), usually with model.activation = quadratic and no bias.
 //
+// With model.type = transformer_lm (layer_norm false, activation relu, output last) and
+// data.encoding = tokens it is Nanda et al. 2023's one-layer transformer on "a b =": the
+// embedding is then the token embedding W_E = tok_embed.weight [p + 1, d], of which the rows
+// of the p residues (not "=") enter the spectrum, E = W_Eᵀ[:, 0:p].
+//
 // Fourier spectrum of the embedding (row key `fourier`, summary `key_frequencies`): for each
-// half E ∈ {W[:, 0:p], W[:, p:2p]} the DFT over the p tokens, F_k = Σ_t E[:, t] e^(−2πi k t / p),
+// embedding E over the p residues (the MLP: both halves W[:, 0:p] and W[:, p:2p]; the
+// transformer: W_Eᵀ[:, 0:p]) the DFT over the p tokens, F_k = Σ_t E[:, t] e^(−2πi k t / p),
 // k = 0..p−1. E is real, so ‖F_k‖ = ‖F_(p−k)‖, and frequency k = 1..(p−1)/2 gets the power
-// P_k = ‖F_k‖² + ‖F_(p−k)‖² summed over both halves, and P_0 = ‖F_0‖² (the mean embedding).
-// By Parseval Σ_k P_k = p ‖W‖²_F, so `fourier` reports P_k / Σ P (shares of the embedding's
+// P_k = ‖F_k‖² + ‖F_(p−k)‖² summed over the signals, and P_0 = ‖F_0‖² (the mean embedding).
+// By Parseval Σ_k P_k = p ‖E‖²_F, so `fourier` reports P_k / Σ P (shares of the embedding's
 // norm², one per k = 0..(p−1)/2). key_frequencies are the frequencies k ≥ 1 with the largest
 // shares, largest first, as few as carry half the norm² and at most six.
 //
@@ -33,12 +39,47 @@ namespace {
 
 constexpr double kSolved = 0.99;  // the accuracy that counts as memorised / generalised
 
+bool is_transformer(const TrainingExperiment& e) {
+  return e.config().at("model").at("type") == "transformer_lm";
+}
+
+// The embedding as signals over the p residues: signal r is (values[r·stride_r + t·stride_t]),
+// t = 0..p−1, for r = 0..count−1.
+struct Signals {
+  std::vector<double> values;
+  int64_t count = 0, stride_r = 0, stride_t = 0;
+};
+
+Signals embedding_signals(const TrainingExperiment& e, int64_t p) {
+  Signals s;
+  const Model& m = e.model();
+  if (is_transformer(e)) {
+    // tok_embed.weight [p + 1, d]: one signal per embedding coordinate, residues as rows.
+    for (size_t i = 0; i < m.names().size(); ++i)
+      if (m.names()[i] == "tok_embed.weight") {
+        const Tensor& w = m.params()[i];
+        s.values = w.to_vector();
+        s.count = w.shape().at(1);
+        s.stride_r = 1;
+        s.stride_t = w.shape().at(1);
+        return s;
+      }
+    fail<ConfigError>("grokking: the transformer has no tok_embed.weight");
+  }
+  // layers.0.weight [h, 2p]: two signals per hidden unit (the a half and the b half); signal
+  // r starts at r·p (row r / 2, half r % 2).
+  const Tensor& w = m.params().at(0);
+  s.values = w.to_vector();
+  s.count = 2 * w.shape().at(0);
+  s.stride_r = p;
+  s.stride_t = 1;
+  return s;
+}
+
 // Shares of the embedding's norm² per frequency k = 0..(p−1)/2 (see the file comment).
 std::vector<double> fourier_shares(const TrainingExperiment& e) {
   const int64_t p = e.config().at("data").at("p").get<int64_t>();
-  const Tensor& w = e.model().params().at(0);  // layers.0.weight [h, 2p]
-  const std::vector<double> v = w.to_vector();
-  const int64_t h = w.shape().at(0), cols = w.shape().at(1);
+  const Signals sig = embedding_signals(e, p);
   std::vector<double> cos_t(static_cast<size_t>(p)), sin_t(static_cast<size_t>(p));
   for (int64_t j = 0; j < p; ++j) {
     const double angle = 2.0 * M_PI * static_cast<double>(j) / static_cast<double>(p);
@@ -47,20 +88,19 @@ std::vector<double> fourier_shares(const TrainingExperiment& e) {
   }
   const int64_t half = (p - 1) / 2;
   std::vector<double> power(static_cast<size_t>(half + 1), 0.0);
-  for (int64_t r = 0; r < h; ++r)
-    for (int64_t part = 0; part < 2; ++part) {
-      const double* row = v.data() + r * cols + part * p;
-      for (int64_t k = 0; k <= half; ++k) {
-        double re = 0, im = 0;
-        for (int64_t t = 0; t < p; ++t) {
-          const auto j = static_cast<size_t>((k * t) % p);
-          re += row[t] * cos_t[j];
-          im -= row[t] * sin_t[j];
-        }
-        // k and p − k carry the same power: count it twice (k = 0 is its own mirror).
-        power[static_cast<size_t>(k)] += (k == 0 ? 1.0 : 2.0) * (re * re + im * im);
+  for (int64_t r = 0; r < sig.count; ++r) {
+    const double* row = sig.values.data() + r * sig.stride_r;
+    for (int64_t k = 0; k <= half; ++k) {
+      double re = 0, im = 0;
+      for (int64_t t = 0; t < p; ++t) {
+        const auto j = static_cast<size_t>((k * t) % p);
+        re += row[t * sig.stride_t] * cos_t[j];
+        im -= row[t * sig.stride_t] * sin_t[j];
       }
+      // k and p − k carry the same power: count it twice (k = 0 is its own mirror).
+      power[static_cast<size_t>(k)] += (k == 0 ? 1.0 : 2.0) * (re * re + im * im);
     }
+  }
   const double total = std::accumulate(power.begin(), power.end(), 0.0);
   if (total > 0)
     for (double& x : power) x /= total;
@@ -72,9 +112,24 @@ void check(const TrainingExperiment& e) {
   if (c.at("data").at("source") != "modular")
     fail<ConfigError>("grokking: data.source must be \"modular\" (got ",
                       c.at("data").at("source").dump(), ")");
-  if (c.at("model").at("type") != "mlp")
+  const Json& model = c.at("model");
+  const std::string encoding = c.at("data").at("encoding").get<std::string>();
+  if (model.at("type") == "mlp") {
+    if (encoding != "onehot")
+      fail<ConfigError>("grokking: model.type \"mlp\" reads the one-hot code of a and b: set ",
+                        "data.encoding to \"onehot\" (got \"", encoding, "\")");
+  } else if (model.at("type") == "transformer_lm") {
+    if (encoding != "tokens")
+      fail<ConfigError>("grokking: model.type \"transformer_lm\" reads the sequence \"a b =\": ",
+                        "set data.encoding to \"tokens\" (got \"", encoding, "\")");
+    if (model.at("output") != "last")
+      fail<ConfigError>("grokking: the transformer must answer at the \"=\" token: set ",
+                        "model.output to \"last\" (got ", model.at("output").dump(), ")");
+  } else {
     fail<ConfigError>("grokking: model.type must be \"mlp\" (the embedding-MLP on the one-hot ",
-                      "code of a and b), got ", c.at("model").at("type").dump());
+                      "code of a and b) or \"transformer_lm\" (Nanda et al.'s transformer on ",
+                      "\"a b =\"), got ", model.at("type").dump());
+  }
 }
 
 void add_row_keys(const TrainingExperiment& e, Json& row) { row["fourier"] = fourier_shares(e); }
