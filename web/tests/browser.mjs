@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -43,18 +43,7 @@ async function teardown() {
 }
 
 // A fresh page that records console errors, page errors and failed requests.
-async function open(url, { viewport = { width: 1400, height: 1000 }, route } = {}) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  if (route) await context.route(route.url, route.handler);
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  page.closeAll = () => context.close();
-  return page;
-}
+const open = (url, { viewport, route } = {}) => openPage(browser, url, { viewport, route, acceptDownloads: true });
 
 // Rows of every run the EoS lab holds, from the page.
 const labRows = (page) => page.evaluate(() => window.gradlabLab.runs.map((r) => r.run.rows));

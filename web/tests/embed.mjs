@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -75,16 +75,7 @@ async function teardown() {
 
 const allow = (...origins) => { embedConfig = JSON.stringify({ allowedOrigins: origins }); };
 
-async function open(url, { viewport = { width: 1200, height: 900 } } = {}) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.closeAll = () => context.close();
-  await page.goto(url);
-  return page;
-}
+const open = (url, { viewport = { width: 1200, height: 900 } } = {}) => openPage(browser, url, { viewport, requestFailures: false });
 
 const mountPage = (host, spec, opts) => open(host.url + '/host.html#' + encodeURIComponent(JSON.stringify(spec)), opts);
 const labFrame = (page, part = '/embed.html') => page.frames().find((f) => f.url().includes(part));

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -24,17 +24,7 @@ const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
 let browser, lab;
 
-async function open(url, viewport = { width: 1280, height: 1000 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  page.closeAll = () => context.close();
-  return page;
-}
+const open = (url, viewport = { width: 1280, height: 1000 }) => openPage(browser, url, { viewport });
 
 // The spiral preset, short: probes every 5 steps so a few arrive within seconds.
 const SPIRAL = {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -25,17 +25,7 @@ const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 let browser, lab;
 
 // A fresh page that records console errors, page errors and failed requests.
-async function open(url) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  page.closeAll = () => context.close();
-  return page;
-}
+const open = (url) => openPage(browser, url, { acceptDownloads: true });
 
 async function downloadText(page, selector) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.$eval(selector, (b) => b.click())]);

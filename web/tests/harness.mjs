@@ -43,3 +43,21 @@ export async function runSuite(tests, { setup = async () => {}, teardown = async
   }
   process.exit(failed ? 1 : 0);
 }
+
+// A page at `url` in a fresh browser context. page.problems collects what a page must not do
+// (console errors, uncaught exceptions and, unless requestFailures is false, failed requests);
+// page.closeAll() closes its context. route: {url, handler} for context.route (e.g. a delayed
+// download); init: a function run in the page before its scripts (page.addInitScript).
+export async function openPage(browser, url, { viewport = { width: 1400, height: 1000 }, acceptDownloads = false, route, init, requestFailures = true } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads });
+  if (route) await context.route(route.url, route.handler);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  if (requestFailures) page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
+  if (init) await page.addInitScript(init);
+  page.closeAll = () => context.close();
+  await page.goto(url);
+  return page;
+}

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -18,17 +18,7 @@ const b64url = (text) => Buffer.from(text, 'utf8').toString('base64url');
 
 let browser, lab;
 
-async function open(url) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  page.closeAll = () => context.close();
-  return page;
-}
+const open = (url) => openPage(browser, url);
 
 const runsOf = (page) => page.evaluate(() => window.gradlabLab.runs.map((r) => ({ label: r.label, status: r.run.status, rows: r.run.rows, summary: r.run.state && r.run.state.summary })));
 

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -26,24 +26,14 @@ const FIXTURE = path.join(here, 'fixtures', 'scaling-sweep.jsonl');
 
 let browser, lab, page;
 
-async function open(url, width) {
-  const context = await browser.newContext({ viewport: { width, height: 1000 } });
-  const p = await context.newPage();
-  p.problems = [];
-  p.on('console', (m) => { if (m.type() === 'error') p.problems.push(`console: ${m.text()}`); });
-  p.on('pageerror', (e) => p.problems.push(`pageerror: ${e.message}`));
-  p.on('requestfailed', (r) => p.problems.push(`request failed: ${r.url()}`));
-  // Every refit as it lands: how many points it had and whether L(N) was fitted.
-  await p.addInitScript(() => {
-    window.fitLog = [];
-    document.addEventListener('gradlab:scaling-fitted', (e) => window.fitLog.push({ points: e.detail.points, kaplan: !!window.gradlabScaling.state.fits.kaplan, note: window.gradlabScaling.state.fitNotes.kaplan }));
-    // Sent after the last run's refit has landed.
-    document.addEventListener('gradlab:scaling-grid-done', () => { window.gridDone = true; });
-  });
-  await p.goto(url);
-  p.closeAll = () => context.close();
-  return p;
+// Every refit as it lands: how many points it had and whether L(N) was fitted.
+function logFits() {
+  window.fitLog = [];
+  document.addEventListener('gradlab:scaling-fitted', (e) => window.fitLog.push({ points: e.detail.points, kaplan: !!window.gradlabScaling.state.fits.kaplan, note: window.gradlabScaling.state.fitNotes.kaplan }));
+  // Sent after the last run's refit has landed.
+  document.addEventListener('gradlab:scaling-grid-done', () => { window.gridDone = true; });
 }
+const open = (url, width) => openPage(browser, url, { viewport: { width, height: 1000 }, init: logFits });
 
 // `gradlab fit` natively on a file, with the page's options (fitOptions in scaling-page.js).
 function nativeFit(file, options) {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { launchChromium } from './chromium.mjs';
-import { assert, runSuite } from './harness.mjs';
+import { assert, openPage, runSuite } from './harness.mjs';
 import { serve } from './server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -67,17 +67,7 @@ function sameSolution(got, want, rel, what) {
   assert.ok(close(got.bound, want.bound, rel), `${what}: bound ${got.bound} vs ${want.bound}`);
 }
 
-async function open(hash = '') {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1100 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()}`));
-  await page.goto(lab.url + '/svm.html' + hash);
-  page.closeAll = () => context.close();
-  return page;
-}
+const open = (hash = '') => openPage(browser, lab.url + '/svm.html' + hash, { viewport: { width: 1400, height: 1100 }, acceptDownloads: true });
 
 // Waits until the page has finished `count` solves (or more) and has no edit pending.
 async function settled(page, count) {
