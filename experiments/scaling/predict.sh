@@ -1,8 +1,9 @@
 #!/bin/sh
-# Fit the Chinchilla form on the smaller models of an N x D sweep and predict the validation loss
+# Fit the Chinchilla form (or GRADLAB_FIT_FORM) on the smaller models of an N x D sweep and predict the validation loss
 # of the largest model's runs before looking at them (docs/kinds/scaling.md).
 #
 #   experiments/scaling/predict.sh SWEEP_DIR [GRADLAB]
+#   GRADLAB_FIT_FORM=kaplan_nd experiments/scaling/predict.sh SWEEP_DIR   (default: chinchilla)
 #
 # SWEEP_DIR is the --out folder of `gradlab sweep experiments/scaling/kjv_nd_grid.json`; the
 # fit is written to SWEEP_DIR/predict.json and its holdout block (measured vs predicted loss,
@@ -17,7 +18,7 @@ largest=$(/usr/bin/python3 -c "
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(max(r['n_params_non_embedding'] for r in rows if r.get('status') == 'completed'))" "$rows")
-"$gradlab" fit "$rows" --form chinchilla --x n_params_non_embedding,tokens \
+"$gradlab" fit "$rows" --form "${GRADLAB_FIT_FORM:-chinchilla}" --x n_params_non_embedding,tokens \
   --y final_validation_loss --holdout "n_params_non_embedding>=$largest" --bootstrap 100 \
   --out "$dir/predict.json" >/dev/null
 /usr/bin/python3 -c "

@@ -73,7 +73,7 @@ Table parse_table(const std::string& text, const std::string& name,
                   const RowFilter& where = {});
 
 // ---- fitting ----
-enum class Form { Chinchilla, Power, Kaplan, Isoflop };
+enum class Form { Chinchilla, Power, Kaplan, KaplanND, Isoflop };
 Form parse_form(const std::string& name);  // ConfigError listing the forms
 const char* form_name(Form form);
 

@@ -1,4 +1,4 @@
-// gradlab fit FILE --form chinchilla|power|kaplan|isoflop --x KEY[,KEY] --y KEY [options]
+// gradlab fit FILE --form chinchilla|power|kaplan|kaplan_nd|isoflop --x KEY[,KEY] --y KEY [options]
 // (docs/fit.md): a scaling law fitted to a sweep.jsonl or a CSV; the JSON result on stdout and,
 // with --out F, in F. The math is in src/fit/ (gradlab/fit.h).
 #include <cmath>
@@ -91,7 +91,7 @@ int cmd_fit(int argc, char** argv) {
     }
   }
   if (file.empty()) fail<ConfigError>("an input file (sweep.jsonl or CSV) is required");
-  if (form.empty()) fail<ConfigError>("--form chinchilla|power|kaplan|isoflop is required");
+  if (form.empty()) fail<ConfigError>("--form chinchilla|power|kaplan|kaplan_nd|isoflop is required");
   if (x.empty()) fail<ConfigError>("--x KEY[,KEY] is required");
   if (y.empty()) fail<ConfigError>("--y KEY is required");
   if (!(o.interval > 0 && o.interval < 1))

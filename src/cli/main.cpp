@@ -28,7 +28,7 @@ static void usage(std::ostream& os) {
         "  list                                   experiment kinds, models, data sources\n"
         "  data CONFIG.json --out FILE.safetensors [--set ...] [--profile NAME]\n"
         "                  write the config's data set (x_train, y_train, x_test, y_test)\n"
-        "  fit FILE --form chinchilla|power|kaplan|isoflop --x KEY[,KEY] --y KEY\n"
+        "  fit FILE --form chinchilla|power|kaplan|kaplan_nd|isoflop --x KEY[,KEY] --y KEY\n"
         "                  [--bootstrap B] [--seed S] [--holdout KEY>=V] [--grid G.json] [--out F]\n"
         "                  fit a scaling law to a sweep.jsonl or CSV (docs/fit.md)\n"
         "  bench [--filter NAME] [--threads N] [--quick]   performance suite (JSON lines)\n"

@@ -84,6 +84,9 @@ Json parameters(Form form, const std::vector<double>& t) {
     p["frontier_a"] = beta / (alpha + beta);
     p["frontier_b"] = alpha / (alpha + beta);
     p["G"] = std::pow(alpha * A / (beta * B), 1.0 / (alpha + beta));
+  } else if (form == Form::KaplanND) {
+    p["N_c"] = std::exp(t[0]), p["D_c"] = std::exp(t[1]);
+    p["alpha_N"] = t[2] * t[3], p["alpha_D"] = t[3];
   } else if (form == Form::Power) {
     p["E"] = std::exp(t[1]), p["A"] = std::exp(t[0]);
     p["X_c"] = std::exp(t[0] / t[2]);
@@ -131,7 +134,7 @@ double percentile(std::vector<double> v, double q) {
 Json fit_table(const Table& all, const FitOptions& o) {
   if (o.form == Form::Isoflop) return fit_isoflop(all, o);
   const auto names = internal_parameters(o.form);
-  const size_t want_x = o.form == Form::Chinchilla ? 2 : 1;
+  const size_t want_x = o.form == Form::Chinchilla || o.form == Form::KaplanND ? 2 : 1;
   if (all.x_keys.size() != want_x)
     fail<ConfigError>("--x: the ", form_name(o.form), " form takes ", want_x, " key",
                       want_x == 1 ? "" : "s", " (got ", all.x_keys.size(), ")");

@@ -8,6 +8,11 @@
 //               E = e^e, A = e^a, X_c = A^(1/α)   (L = E + A X^−α = E + (X_c/X)^α)
 //   kaplan      θ = (a, α):           log L̂ = a − α log X
 //               A = e^a, X_c = A^(1/α)            (L = (X_c/X)^α)
+//   kaplan_nd   θ = (n, d, r, α_D):   log L̂ = α_D · LSE(r (n − log N), d − log D)
+//               N_c = e^n, D_c = e^d, α_N = r α_D
+//               (L = [(N_c/N)^{α_N/α_D} + D_c/D]^{α_D}, Kaplan et al. 2020 eq. 1.5: N and D
+//               coupled, unlike chinchilla's sum; r = α_N/α_D is fitted so that no parameter
+//               divides by another)
 // Huber_δ(r) = r²/2 for |r| <= δ, δ(|r| − δ/2) beyond (Huber 1964), as in Hoffmann et al.
 #include <algorithm>
 #include <cmath>
@@ -21,9 +26,10 @@ Form parse_form(const std::string& name) {
   if (name == "chinchilla") return Form::Chinchilla;
   if (name == "power") return Form::Power;
   if (name == "kaplan") return Form::Kaplan;
+  if (name == "kaplan_nd") return Form::KaplanND;
   if (name == "isoflop") return Form::Isoflop;
   fail<ConfigError>("--form: unknown form \"", name,
-                    "\" (expected chinchilla, power, kaplan or isoflop)");
+                    "\" (expected chinchilla, power, kaplan, kaplan_nd or isoflop)");
 }
 
 const char* form_name(Form form) {
@@ -31,6 +37,7 @@ const char* form_name(Form form) {
     case Form::Chinchilla: return "chinchilla";
     case Form::Power: return "power";
     case Form::Kaplan: return "kaplan";
+    case Form::KaplanND: return "kaplan_nd";
     case Form::Isoflop: return "isoflop";
   }
   return "?";
@@ -41,6 +48,7 @@ std::vector<std::string> internal_parameters(Form form) {
     case Form::Chinchilla: return {"a", "b", "e", "alpha", "beta"};
     case Form::Power: return {"a", "e", "alpha"};
     case Form::Kaplan: return {"a", "alpha"};
+    case Form::KaplanND: return {"n", "d", "ratio", "alpha_d"};
     case Form::Isoflop: break;
   }
   fail<ConfigError>("form ", form_name(form), " has no approach-3 parameters");
@@ -58,6 +66,11 @@ Json default_grid(Form form) {
       return {{"a", offsets}, {"b", offsets}, {"e", e}, {"alpha", exponents}, {"beta", exponents}};
     case Form::Power: return {{"a", offsets}, {"e", e}, {"alpha", exponents}};
     case Form::Kaplan: return {{"a", offsets}, {"alpha", exponents}};
+    case Form::KaplanND:
+      // log N_c, log D_c over the same decades as a, b (Kaplan et al.: 32.1 and 31.6); the
+      // ratio α_N/α_D around theirs (0.8); α_D ∈ {0.05, …, 0.5}: 6·6·5·4 = 720 starts.
+      return {{"n", {5.0, 10.0, 15.0, 20.0, 25.0, 30.0}}, {"d", {5.0, 10.0, 15.0, 20.0, 25.0, 30.0}},
+              {"ratio", {0.25, 0.5, 1.0, 1.5, 2.0}}, {"alpha_d", {0.05, 0.1, 0.2, 0.5}}};
     case Form::Isoflop: break;
   }
   return nullptr;
@@ -98,6 +111,16 @@ double log_pred_grad(Form form, const double* t, const double* lx, double* dthet
     case Form::Kaplan:
       dtheta[0] = 1, dtheta[1] = -lx[0];
       return t[0] - t[1] * lx[0];
+    case Form::KaplanND: {
+      u[0] = t[2] * (t[0] - lx[0]);
+      u[1] = t[1] - lx[1];
+      const double v = log_sum_exp(u, 2, w);
+      dtheta[0] = t[3] * w[0] * t[2];
+      dtheta[1] = t[3] * w[1];
+      dtheta[2] = t[3] * w[0] * (t[0] - lx[0]);
+      dtheta[3] = v;
+      return t[3] * v;
+    }
     case Form::Isoflop: break;
   }
   fail<ConfigError>("form ", form_name(form), " has no approach-3 prediction");

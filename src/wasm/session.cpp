@@ -312,7 +312,7 @@ val fit_text(const std::string& text, const std::string& name, const std::string
         fail<ConfigError>("fit: unknown option \"", k, "\"");
     }
     if (!opt.contains("form") || !opt["form"].is_string())
-      fail<ConfigError>("fit: options.form (chinchilla|power|kaplan|isoflop) is required");
+      fail<ConfigError>("fit: options.form (chinchilla|power|kaplan|kaplan_nd|isoflop) is required");
     if (!opt.contains("x") || !opt["x"].is_array() || opt["x"].empty())
       fail<ConfigError>("fit: options.x must be a non-empty array of keys");
     if (!opt.contains("y") || !opt["y"].is_string())

@@ -62,7 +62,8 @@ TEST_CASE("fit: the Huber objective's gradient matches finite differences", "[fi
   // Points near the optimum put some residuals inside |r| <= δ and some outside.
   for (const Case& c : {Case{Form::Chinchilla, &t, {6.0, 6.0, 0.52, 0.34, 0.28}},
                         Case{Form::Power, &one, {3.0, 0.8, 0.3}},
-                        Case{Form::Kaplan, &one, {2.0, 0.1}}}) {
+                        Case{Form::Kaplan, &one, {2.0, 0.1}},
+                        Case{Form::KaplanND, &t, {20.0, 22.0, 0.8, 0.1}}}) {
     std::vector<double> g(c.theta.size()), scratch(c.theta.size());
     for (double delta : {1e-3, 10.0}) {
       huber_objective(c.form, *c.table, {}, delta, c.theta, g);
@@ -156,6 +157,50 @@ TEST_CASE("fit: power and kaplan forms recover their exponents", "[fit]") {
   CHECK(r["parameters"]["alpha"].get<double>() == Approx(0.076).epsilon(1e-6));
   CHECK(r["parameters"]["X_c"].get<double>() == Approx(8.8e13).epsilon(1e-4));
   CHECK(r["r2"].get<double>() == Approx(1.0).margin(1e-12));
+}
+
+TEST_CASE("fit: kaplan_nd recovers Kaplan et al.'s coupled L(N, D) and predicts held-out N", "[fit]") {
+  // Kaplan et al. 2020 eq. 1.5 with their fitted values (Table 2): α_N 0.076, α_D 0.095,
+  // N_c 6.4e13, D_c 1.8e13; a 6 x 6 grid of N and D, exact and with 1 % multiplicative noise.
+  const double aN = 0.076, aD = 0.095, Nc = 6.4e13, Dc = 1.8e13;
+  const auto law = [&](double n, double d) { return std::pow(std::pow(Nc / n, aN / aD) + Dc / d, aD); };
+  for (const double noise : {0.0, 0.01}) {
+    INFO("noise " << noise);
+    Table t;
+    t.x_keys = {"N", "D"};
+    t.y_key = "L";
+    Rng rng(7);
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 6; ++j) {
+        const double n = std::pow(10.0, 6 + 0.5 * i), d = std::pow(10.0, 8 + 0.5 * j);
+        t.x.push_back({n, d});
+        t.y.push_back(law(n, d) * std::exp(noise * rng.normal()));
+        t.ids.push_back(std::to_string(i) + "," + std::to_string(j));
+      }
+    FitOptions o;
+    o.form = Form::KaplanND;
+    o.holdout_key = "N";
+    o.holdout_min = 2e8;  // the largest N (10^8.5) is predicted, not fitted
+    const Json r = fit_table(t, o);
+    const Json& p = r["parameters"];
+    CHECK(r["holdout"]["rows"].size() == 6);
+    if (noise == 0) {
+      CHECK(p["alpha_N"].get<double>() == Approx(aN).epsilon(1e-4));
+      CHECK(p["alpha_D"].get<double>() == Approx(aD).epsilon(1e-4));
+      CHECK(p["N_c"].get<double>() == Approx(Nc).epsilon(1e-2));
+      CHECK(p["D_c"].get<double>() == Approx(Dc).epsilon(1e-2));
+      CHECK(r["holdout"]["max_abs_relative_error"].get<double>() < 1e-6);
+    } else {
+      CHECK(p["alpha_N"].get<double>() == Approx(aN).margin(0.01));
+      CHECK(p["alpha_D"].get<double>() == Approx(aD).margin(0.01));
+      CHECK(r["holdout"]["max_abs_relative_error"].get<double>() < 0.05);
+    }
+    // Chinchilla's form adds the N and D terms instead of coupling them: it misses more.
+    o.form = Form::Chinchilla;
+    const Json c = fit_table(t, o);
+    CHECK(c["holdout"]["max_abs_relative_error"].get<double>() >
+          2 * r["holdout"]["max_abs_relative_error"].get<double>());
+  }
 }
 
 TEST_CASE("fit: held-out rows are predicted, not fitted", "[fit]") {

@@ -46,7 +46,73 @@ def objective(theta, log_n, log_d, log_l):
     return huber.sum(), grad
 
 
+# kaplan_nd: Kaplan et al. 2020 eq. 1.5, L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, fitted as
+# θ = (n, d, r, α_D) with N_c = e^n, D_c = e^d, α_N = r α_D; 2·2·2·2 = 16 starts.
+KAPLAN_ND_GRID = {"n": [20.0, 30.0], "d": [20.0, 30.0], "ratio": [0.5, 1.0], "alpha_d": [0.05, 0.2]}
+
+
+def kaplan_nd_points(seed=12):
+    """6 × 6 points on Kaplan et al.'s fitted surface (their Table 2) with 1 % noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in np.logspace(6, 9, 6):
+        for d in np.logspace(8, 11, 6):
+            loss = ((6.4e13 / n) ** (0.076 / 0.095) + 1.8e13 / d) ** 0.095
+            rows.append((n, d, loss * math.exp(0.01 * rng.standard_normal())))
+    return np.array(rows)
+
+
+def kaplan_nd_objective(theta, log_n, log_d, log_l):
+    n, d, ratio, alpha_d = theta
+    # log L̂ = α_D log((N_c/N)^r + D_c/D), written with log1p around the larger term.
+    x, y = ratio * (n - log_n), d - log_d
+    big = np.maximum(x, y)
+    inner = big + np.log1p(np.exp(-np.abs(x - y)))
+    r = alpha_d * inner - log_l
+    huber = np.where(np.abs(r) <= DELTA, 0.5 * r * r, DELTA * (np.abs(r) - 0.5 * DELTA))
+    psi = np.clip(r, -DELTA, DELTA)
+    sx = 1.0 / (1.0 + np.exp(y - x))  # ∂inner/∂x
+    sy = 1.0 - sx
+    grad = np.array([np.sum(psi * alpha_d * sx * ratio), np.sum(psi * alpha_d * sy),
+                     np.sum(psi * alpha_d * sx * (n - log_n)), np.sum(psi * inner)])
+    return huber.sum(), grad
+
+
 class FitAgainstScipy(unittest.TestCase):
+    def test_kaplan_nd_fit_matches_scipy_lbfgsb(self):
+        data = kaplan_nd_points()
+        with support.scratch_dir() as tmp:
+            csv = os.path.join(tmp, "points.csv")
+            with open(csv, "w", encoding="utf-8") as f:
+                f.write("N,D,L\n")
+                for n, d, loss in data:
+                    f.write(f"{n!r},{d!r},{loss!r}\n")
+            grid = os.path.join(tmp, "grid.json")
+            with open(grid, "w", encoding="utf-8") as f:
+                json.dump(KAPLAN_ND_GRID, f)
+            out = os.path.join(tmp, "fit.json")
+            support.run_cli("fit", csv, "--form", "kaplan_nd", "--x", "N,D", "--y", "L",
+                            "--grid", grid, "--out", out)
+            with open(out, encoding="utf-8") as f:
+                ours = json.load(f)
+        self.assertEqual(ours["n_starts"], 16)
+        log_n, log_d, log_l = np.log(data[:, 0]), np.log(data[:, 1]), np.log(data[:, 2])
+        names = ["n", "d", "ratio", "alpha_d"]
+        best = None
+        for start in np.array(np.meshgrid(*[KAPLAN_ND_GRID[k] for k in names], indexing="ij")).reshape(4, -1).T:
+            r = minimize(kaplan_nd_objective, start, args=(log_n, log_d, log_l), jac=True,
+                         method="L-BFGS-B",
+                         options={"maxiter": 20000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 10})
+            if best is None or r.fun < best.fun:
+                best = r
+        p = ours["parameters"]
+        self.assertAlmostEqual(ours["optimum"]["objective"], best.fun, delta=1e-12)
+        for k, v in zip(names, best.x):
+            self.assertAlmostEqual(p[k], v, delta=1e-6, msg=f"{k}: gradlab {p[k]}, scipy {v}")
+        self.assertAlmostEqual(p["alpha_N"], best.x[2] * best.x[3], delta=1e-6)
+        self.assertAlmostEqual(p["alpha_D"], 0.095, delta=0.01)
+
+
     def test_chinchilla_fit_matches_scipy_lbfgsb(self):
         data = points()
         with support.scratch_dir() as tmp:
