@@ -179,7 +179,7 @@ std::string relative(const std::string& path) {
 // The script node runs (process.argv[1]), or "" outside node. EM_JS, not emscripten_run_script:
 // the build sets DYNAMIC_EXECUTION=0 (no eval).
 EM_JS(void, node_script_path, (char* out, int size), {
-  const path = (typeof process !== 'undefined' && process.argv && process.argv[1]) || '';
+  const path = (typeof process !== "undefined" && process.argv && process.argv[1]) || "";
   stringToUTF8(path, out, size);
 });
 #endif
