@@ -78,70 +78,63 @@ def kaplan_nd_objective(theta, log_n, log_d, log_l):
     return huber.sum(), grad
 
 
+def gradlab_fit(data, form, grid):
+    """`gradlab fit --form FORM --grid GRID` on the (N, D, L) rows, through a CSV file."""
+    with support.scratch_dir() as tmp:
+        csv = os.path.join(tmp, "points.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("N,D,L\n")
+            for n, d, loss in data:
+                f.write(f"{n!r},{d!r},{loss!r}\n")
+        grid_file = os.path.join(tmp, "grid.json")
+        with open(grid_file, "w", encoding="utf-8") as f:
+            json.dump(grid, f)
+        out = os.path.join(tmp, "fit.json")
+        support.run_cli("fit", csv, "--form", form, "--x", "N,D", "--y", "L",
+                        "--grid", grid_file, "--out", out)
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+
+
+def scipy_best(objective_fn, data, grid, names):
+    """SciPy's L-BFGS-B from every start of the grid (names in θ's order): the best result."""
+    log_n, log_d, log_l = np.log(data[:, 0]), np.log(data[:, 1]), np.log(data[:, 2])
+    best = None
+    starts = np.array(np.meshgrid(*[grid[k] for k in names], indexing="ij")).reshape(len(names), -1).T
+    for start in starts:
+        r = minimize(objective_fn, start, args=(log_n, log_d, log_l), jac=True, method="L-BFGS-B",
+                     options={"maxiter": 20000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 10})
+        if best is None or r.fun < best.fun:
+            best = r
+    return best
+
+
 class FitAgainstScipy(unittest.TestCase):
-    def test_kaplan_nd_fit_matches_scipy_lbfgsb(self):
-        data = kaplan_nd_points()
-        with support.scratch_dir() as tmp:
-            csv = os.path.join(tmp, "points.csv")
-            with open(csv, "w", encoding="utf-8") as f:
-                f.write("N,D,L\n")
-                for n, d, loss in data:
-                    f.write(f"{n!r},{d!r},{loss!r}\n")
-            grid = os.path.join(tmp, "grid.json")
-            with open(grid, "w", encoding="utf-8") as f:
-                json.dump(KAPLAN_ND_GRID, f)
-            out = os.path.join(tmp, "fit.json")
-            support.run_cli("fit", csv, "--form", "kaplan_nd", "--x", "N,D", "--y", "L",
-                            "--grid", grid, "--out", out)
-            with open(out, encoding="utf-8") as f:
-                ours = json.load(f)
-        self.assertEqual(ours["n_starts"], 16)
-        log_n, log_d, log_l = np.log(data[:, 0]), np.log(data[:, 1]), np.log(data[:, 2])
-        names = ["n", "d", "ratio", "alpha_d"]
-        best = None
-        for start in np.array(np.meshgrid(*[KAPLAN_ND_GRID[k] for k in names], indexing="ij")).reshape(4, -1).T:
-            r = minimize(kaplan_nd_objective, start, args=(log_n, log_d, log_l), jac=True,
-                         method="L-BFGS-B",
-                         options={"maxiter": 20000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 10})
-            if best is None or r.fun < best.fun:
-                best = r
+    def assert_same_optimum(self, ours, best, names):
         p = ours["parameters"]
         self.assertAlmostEqual(ours["optimum"]["objective"], best.fun, delta=1e-12)
         for k, v in zip(names, best.x):
             self.assertAlmostEqual(p[k], v, delta=1e-6, msg=f"{k}: gradlab {p[k]}, scipy {v}")
+
+    def test_kaplan_nd_fit_matches_scipy_lbfgsb(self):
+        data = kaplan_nd_points()
+        ours = gradlab_fit(data, "kaplan_nd", KAPLAN_ND_GRID)
+        self.assertEqual(ours["n_starts"], 16)
+        names = ["n", "d", "ratio", "alpha_d"]
+        best = scipy_best(kaplan_nd_objective, data, KAPLAN_ND_GRID, names)
+        self.assert_same_optimum(ours, best, names)
+        p = ours["parameters"]
         self.assertAlmostEqual(p["alpha_N"], best.x[2] * best.x[3], delta=1e-6)
         self.assertAlmostEqual(p["alpha_D"], 0.095, delta=0.01)
 
-
     def test_chinchilla_fit_matches_scipy_lbfgsb(self):
         data = points()
-        with support.scratch_dir() as tmp:
-            csv = os.path.join(tmp, "points.csv")
-            with open(csv, "w", encoding="utf-8") as f:
-                f.write("N,D,L\n")
-                for n, d, loss in data:
-                    f.write(f"{n!r},{d!r},{loss!r}\n")
-            grid = os.path.join(tmp, "grid.json")
-            with open(grid, "w", encoding="utf-8") as f:
-                json.dump(GRID, f)
-            out = os.path.join(tmp, "fit.json")
-            support.run_cli("fit", csv, "--form", "chinchilla", "--x", "N,D", "--y", "L",
-                            "--grid", grid, "--out", out)
-            with open(out, encoding="utf-8") as f:
-                ours = json.load(f)
+        ours = gradlab_fit(data, "chinchilla", GRID)
         self.assertEqual(ours["n_starts"], 32)
-        log_n, log_d, log_l = np.log(data[:, 0]), np.log(data[:, 1]), np.log(data[:, 2])
-        best = None
         names = ["a", "b", "e", "alpha", "beta"]
-        for start in np.array(np.meshgrid(*[GRID[k] for k in names], indexing="ij")).reshape(5, -1).T:
-            r = minimize(objective, start, args=(log_n, log_d, log_l), jac=True, method="L-BFGS-B",
-                         options={"maxiter": 20000, "ftol": 0.0, "gtol": 1e-12, "maxcor": 10})
-            if best is None or r.fun < best.fun:
-                best = r
+        best = scipy_best(objective, data, GRID, names)
+        self.assert_same_optimum(ours, best, names)
         p = ours["parameters"]
-        self.assertAlmostEqual(ours["optimum"]["objective"], best.fun, delta=1e-12)
-        for k, v in zip(names, best.x):
-            self.assertAlmostEqual(p[k], v, delta=1e-6, msg=f"{k}: gradlab {p[k]}, scipy {v}")
         self.assertAlmostEqual(p["E"], math.exp(best.x[2]), delta=1e-6)
 
     def test_bad_input_exits_2_with_a_message(self):
