@@ -6,9 +6,8 @@
 //   node web/tests/phenomena.mjs build/web [SCREENSHOT_DIR]
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from './chromium.mjs';
-import { assert, openPage, runSuite } from './harness.mjs';
-import { serve } from './server.mjs';
+import { runPageSuite } from './chromium.mjs';
+import { assert, openPage } from './harness.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
 const shotDir = path.resolve(process.argv[3] || path.join(webDir, '..', 'web-tests'));
@@ -108,14 +107,4 @@ const tests = [
   },
 ];
 
-await runSuite(tests, {
-  setup: async () => {
-    browser = await launchChromium();
-    lab = await serve(webDir);
-  },
-  teardown: async () => {
-    if (browser) await browser.close();
-    if (lab) await lab.close();
-  },
-  timeoutMs: 300000,
-});
+await runPageSuite(tests, webDir, (b, l) => { browser = b; lab = l; }, { timeoutMs: 300000 });

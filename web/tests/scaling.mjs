@@ -12,9 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { launchChromium } from './chromium.mjs';
-import { assert, openPage, runSuite } from './harness.mjs';
-import { serve } from './server.mjs';
+import { runPageSuite } from './chromium.mjs';
+import { assert, openPage } from './harness.mjs';
 
 const webDir = path.resolve(process.argv[2] || 'build/web');
 const shotDir = path.resolve(process.argv[3] || path.join(webDir, '..', 'web-tests'));
@@ -172,14 +171,4 @@ const tests = [
   },
 ];
 
-await runSuite(tests, {
-  setup: async () => {
-    browser = await launchChromium();
-    lab = await serve(webDir);
-  },
-  teardown: async () => {
-    if (browser) await browser.close();
-    if (lab) await lab.close();
-  },
-  timeoutMs: 120000,
-});
+await runPageSuite(tests, webDir, (b, l) => { browser = b; lab = l; }, { timeoutMs: 120000 });

@@ -14,9 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { launchChromium } from './chromium.mjs';
-import { assert, openPage, runSuite } from './harness.mjs';
-import { serve } from './server.mjs';
+import { runPageSuite } from './chromium.mjs';
+import { assert, openPage } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const webDir = path.resolve(process.argv[2] || 'build/web');
@@ -281,14 +280,4 @@ const tests = [
   },
 ];
 
-await runSuite(tests, {
-  setup: async () => {
-    browser = await launchChromium();
-    lab = await serve(webDir);
-  },
-  teardown: async () => {
-    if (browser) await browser.close();
-    if (lab) await lab.close();
-  },
-  timeoutMs: 150000,
-});
+await runPageSuite(tests, webDir, (b, l) => { browser = b; lab = l; }, { timeoutMs: 150000 });
